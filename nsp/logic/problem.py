@@ -68,8 +68,13 @@ def problem_from_texts(
     strict: bool = False,
     where: Sequence[str] | None = None,
     id: str | None = None,
+    repair_clashes: bool = False,
 ) -> Problem:
-    """Read a problem from formula strings. Raises :class:`ProblemError` naming the bad item."""
+    """Read a problem from formula strings. Raises :class:`ProblemError` naming the bad item.
+
+    ``repair_clashes`` (for datasets, in lenient mode): rename a symbol used with two arities
+    instead of rejecting the problem; each renaming is reported as a repair.
+    """
     texts = list(premises) + ([conclusion] if conclusion is not None else [])
     for i, t in enumerate(texts):
         if not isinstance(t, str):
@@ -78,14 +83,15 @@ def problem_from_texts(
         where = [_label(i, len(premises)) for i in range(len(texts))]
     lines = [_Line(t, w, _label(i, len(premises)) + (f" ({w})" if w != _label(i, len(premises)) else ""))
              for i, (t, w) in enumerate(zip(texts, where))]
-    return _read(lines, len(premises), conclusion is not None, syntax, strict, id)
+    return _read(lines, len(premises), conclusion is not None, syntax, strict, id, repair_clashes)
 
 
 def _label(i: int, n_premises: int) -> str:
     return f"premise {i + 1}" if i < n_premises else "the conclusion"
 
 
-def _read(lines: list[_Line], n_prem: int, has_conc: bool, syntax: str, strict: bool, id) -> Problem:
+def _read(lines: list[_Line], n_prem: int, has_conc: bool, syntax: str, strict: bool, id,
+          repair_clashes: bool = False) -> Problem:
     if syntax == "auto":
         syntax = detect_syntax("\n".join(l.text for l in lines))
     formulas, repairs = [], []
@@ -104,7 +110,7 @@ def _read(lines: list[_Line], n_prem: int, has_conc: bool, syntax: str, strict: 
     try:
         signature(nodes, [l.label for l in lines])
     except SignatureError as e:
-        if strict:
+        if strict or not repair_clashes:
             raise ProblemError(str(e)) from None
         nodes, notes = separate_clashes(nodes)
         repairs.extend(("the problem", Repair(1, "arity-clash", note)) for note in notes)

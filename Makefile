@@ -1,0 +1,20 @@
+# Two entry points on a fresh machine: `make demo` (the main job) and `make test` (the test suite).
+PY ?= python3
+
+.PHONY: install demo test bench
+
+install:
+	$(PY) -m pip install -q -e '.[test]'
+	@command -v eprover >/dev/null 2>&1 || { (apt-get update -qq && apt-get install -y -qq eprover) >/dev/null 2>&1 \
+	  || echo "note: could not install the E prover (apt-get install eprover); cross-checks will be skipped"; }
+
+demo: install
+	nsp prove data/examples/dogs.txt --explain --cross-check
+	nsp eval data/folio-gold-sample.jsonl --gold-fol
+	nsp eval ../shared/data/folio/folio-train.jsonl --gold-fol
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) bench/bench_z3_vs_e.py

@@ -1,0 +1,67 @@
+"""Reading evaluation datasets into uniform items.
+
+FOLIO JSONL: one object per line with ``premises-FOL`` (list of formula strings), optional
+``conclusion-FOL``, ``label`` (True / False / Uncertain; ``Unknown`` means Uncertain), and
+``example_id`` (else the line number is the id). Empty premise strings are dropped and counted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from nsp.logic.problem import ProblemError, decode_text
+
+LABELS = {"true": "True", "false": "False", "uncertain": "Uncertain", "unknown": "Uncertain"}
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    id: str
+    premises: tuple[str, ...]
+    conclusion: str | None
+    label: str | None
+    story: str | None
+    dropped_empty: int = 0
+    error: str = ""
+
+
+def normalise_label(label) -> str | None:
+    if label is None:
+        return None
+    return LABELS.get(str(label).strip().lower(), str(label))
+
+
+def read_folio_jsonl(path: str | Path) -> Iterator[GoldItem]:
+    """Items of a FOLIO JSONL file; a malformed line yields an item with ``error`` set."""
+    path = Path(path)
+    try:
+        text = decode_text(path.read_bytes(), str(path))
+    except OSError as e:
+        raise ProblemError(e.strerror or str(e), str(path)) from None
+    for no, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as e:
+            yield GoldItem(f"line{no}", (), None, None, None, error=f"{path}:{no}: invalid JSON ({e})")
+            continue
+        item_id = str(row.get("example_id", row.get("id", f"line{no}")))
+        prem = row.get("premises-FOL")
+        if not isinstance(prem, list):
+            yield GoldItem(item_id, (), None, normalise_label(row.get("label")), None,
+                           error=f"{path}:{no}: no premises-FOL list")
+            continue
+        kept = tuple(p for p in prem if isinstance(p, str) and p.strip())
+        conc = row.get("conclusion-FOL")
+        yield GoldItem(
+            item_id, kept, conc if isinstance(conc, str) and conc.strip() else None,
+            normalise_label(row.get("label")),
+            str(row["story_id"]) if "story_id" in row else None,
+            dropped_empty=len(prem) - len(kept),
+        )

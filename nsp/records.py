@@ -1,0 +1,82 @@
+"""Resumable JSONL output: append-as-you-go, resume after a crash, finish atomically.
+
+``ResumableJsonl(out)`` keeps work in ``out + ".partial"``: each record is one line written with a
+single ``write`` and flushed + fsynced, so a crash leaves at most one torn last line, which is
+dropped on resume. ``done`` holds the keys already written. ``finish(order)`` writes the final
+file atomically (temp file + ``os.replace``) in the given key order and removes the partial file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so readers see the old or the new file, never a mix."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class ResumableJsonl:
+    def __init__(self, out: str | Path, key: str = "id"):
+        self.out = Path(out)
+        self.partial = self.out.with_name(self.out.name + ".partial")
+        self.key = key
+        self.records: dict[str, dict] = {}
+        if self.partial.exists():
+            self._load()
+        self._fh = open(self.partial, "a", encoding="utf-8")
+
+    def _load(self) -> None:
+        data = self.partial.read_text(encoding="utf-8")
+        good = []
+        for line in data.splitlines(keepends=True):
+            if not line.endswith("\n"):
+                break  # torn last line from a crash
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                break
+            good.append(line)
+            self.records[str(rec[self.key])] = rec
+        if sum(len(l) for l in good) != len(data):
+            write_atomic(self.partial, "".join(good))
+
+    @property
+    def done(self) -> set[str]:
+        return set(self.records)
+
+    def append(self, record: dict) -> None:
+        k = str(record[self.key])
+        if k in self.records:
+            return
+        self._fh.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self.records[k] = record
+
+    def finish(self, order: Iterable[str]) -> list[dict]:
+        """Write the final file in ``order`` (keys) atomically; return the records written."""
+        self._fh.close()
+        rows = [self.records[str(k)] for k in order if str(k) in self.records]
+        write_atomic(self.out, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows))
+        self.partial.unlink(missing_ok=True)
+        return rows
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()

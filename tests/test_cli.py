@@ -1,0 +1,118 @@
+"""`nsp prove` and `nsp eval` end to end, through the real console script."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "data" / "examples"
+
+
+def nsp(*args, input_bytes=None):
+    return subprocess.run([sys.executable, "-m", "nsp.cli", *map(str, args)], capture_output=True,
+                          input=input_bytes, cwd=ROOT, timeout=120)
+
+
+def test_prove_true_explained():
+    r = nsp("prove", EXAMPLES / "dogs.txt", "--explain")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert out.startswith("True")
+    assert "p1: ∀x (Dog(x) → Animal(x))" in out and "p2: ∀x (Animal(x) → ¬Plant(x))" in out
+    assert "Cat(tom)" not in out  # unused premise is not listed
+
+
+def test_prove_json_with_graph():
+    r = nsp("prove", EXAMPLES / "uncertain.json", "--json", "--explain")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["outcome"] == "Uncertain"
+    assert data["syntax"] == "nltk"
+    exp = data["explanation"]
+    assert exp["countermodel"]["domain"] and exp["model"]["domain"]
+    g = exp["graph"]
+    assert g["graph"]["outcome"] == "Uncertain"
+    roles = sorted(n["role"] for n in g["nodes"])
+    assert roles == ["conjecture", "premise", "premise"]
+
+
+def test_prove_true_graph_links_used_premises_to_theorem():
+    r = nsp("prove", EXAMPLES / "dogs.txt", "--json", "--explain")
+    g = json.loads(r.stdout)["explanation"]["graph"]
+    theorem = [n for n in g["nodes"] if n["role"] == "theorem"]
+    assert len(theorem) == 1 and theorem[0]["formula"] == "¬Plant(rex)"
+    assert theorem[0]["checked_by"] == "z3" and theorem[0]["rule"] == "entailment"
+    sources = {e["source"] for e in g["edges"] if e["target"] == theorem[0]["id"]}
+    premises = {n["id"]: n["formula"] for n in g["nodes"] if n["role"] == "premise"}
+    assert {premises[s] for s in sources} == {"∀x (Dog(x) → Animal(x))", "∀x (Animal(x) → ¬Plant(x))", "Dog(rex)"}
+
+
+def test_repairs_are_reported_and_strict_rejects(tmp_path):
+    f = tmp_path / "p.txt"
+    f.write_text("Superhero(captain america)\n∀x (Superhero(x) → Brave(x)))\n---\nBrave(captainAmerica)\n")
+    r = nsp("prove", f)
+    assert r.returncode == 0
+    assert r.stdout.decode().startswith("True")
+    err = r.stderr.decode()
+    assert "joined multi-word constant 'captain america'" in err and "dropped a ')'" in err
+    r = nsp("prove", f, "--strict")
+    assert r.returncode == 2
+    lines = r.stderr.decode().splitlines()
+    assert lines[0].startswith("nsp: error: ") and ":1:" in lines[0]
+    assert lines[2].strip() == "^"
+
+
+def test_tptp_problem_file(tmp_path):
+    f = tmp_path / "p.p"
+    f.write_text("% a TPTP problem\nfof(a1, axiom, ![X]: (man(X) => mortal(X))).\n"
+                 "fof(a2, axiom, man(socrates)).\nfof(g, conjecture, mortal(socrates)).\n")
+    r = nsp("prove", f, "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["outcome"] == "True"
+
+
+def test_unknown_exits_1(tmp_path):
+    holes = 8
+    lines = [f"∀x (Pigeon(x) → {' ∨ '.join(f'In{h}(x)' for h in range(holes))})"]
+    lines += [f"∀x ∀y (In{h}(x) ∧ In{h}(y) → x = y)" for h in range(holes)]
+    lines += [f"Pigeon(p{i})" for i in range(holes + 1)]
+    lines += [f"¬(p{i} = p{j})" for i in range(holes + 1) for j in range(i + 1, holes + 1)]
+    f = tmp_path / "hard.txt"
+    f.write_text("\n".join(lines) + "\n---\nQ(c)\n")
+    r = nsp("prove", f, "--timeout", "0.001")
+    assert r.returncode == 1
+    assert r.stdout.decode().startswith("Unknown")
+
+
+@pytest.mark.skipif(shutil.which("eprover") is None, reason="E prover not installed (apt-get install eprover)")
+def test_cross_check_agrees():
+    r = nsp("prove", EXAMPLES / "dogs.txt", "--cross-check", "--json", "--explain")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["cross_check"]["outcome"] == "True" and data["cross_check"]["agree"] is True
+    theorem = [n for n in data["explanation"]["graph"]["nodes"] if n["role"] == "theorem"][0]
+    assert theorem["checked_by"] == "z3+eprover"
+
+
+def test_cross_check_without_eprover_says_so(tmp_path, monkeypatch):
+    env_path = tmp_path / "missing-eprover"
+    r = subprocess.run([sys.executable, "-m", "nsp.cli", "prove", str(EXAMPLES / "dogs.txt"), "--cross-check"],
+                       capture_output=True, cwd=ROOT, timeout=120,
+                       env={**__import__("os").environ, "NSP_EPROVER": str(env_path), "PATH": "/nonexistent"})
+    assert r.returncode == 0
+    assert "cross-check skipped" in r.stderr.decode() and "apt-get install eprover" in r.stderr.decode()
+
+
+def test_deep_formula_is_decided(tmp_path):
+    depth = 10_000
+    f = tmp_path / "deep.txt"
+    f.write_text("P(a)\n---\n" + "¬" * depth + "P(a)\n")
+    r = nsp("prove", f)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().startswith("True")  # an even number of negations
