@@ -12,6 +12,7 @@ from __future__ import annotations
 import networkx as nx
 
 from nsp.graph.provenance import add_derivation, add_fact, new_graph
+from nsp.logic.canon import content_id
 from nsp.logic.ir import Bottom, Not
 from nsp.logic.problem import Problem
 from provers.outcome import Outcome, Verdict
@@ -44,7 +45,11 @@ def explanation_graph(problem: Problem, verdict: Verdict, checked_by: str | None
         if verdict.model is not None:
             g.graph["model"] = verdict.model.to_json()
         return g
+    if content_id(target) in ids:  # the target is itself a used premise (e.g. a premise ⊥)
+        g.graph["target"] = content_id(target)
+        return g
     tid = add_fact(g, target, role, rule="entailment", checked_by=checked_by, label="conclusion",
                    source_text=(problem.conclusion_text or "").strip() or None)
     add_derivation(g, ids, tid, "entailment")
+    g.graph["target"] = tid
     return g
