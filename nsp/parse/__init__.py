@@ -1,0 +1,1 @@
+"""Natural language to first-order logic: the symbolic controlled-English parser and LLM back ends."""
