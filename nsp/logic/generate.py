@@ -5,19 +5,23 @@ never from global state, so ``random_problem(seed)`` is the same problem in ever
 on every machine. Formulas are closed; the signature is consistent (one arity per name).
 
 A problem imitates the shape of FOLIO stories: a few ground facts (``P(a)``, ``¬S(a, b)``,
-``a = f(b)``), a few rules (``∀x (P(x) ∧ Q(x) → R(x))``, ``∀x ∀y (S(x, y) → S(y, x))``), some
-free-form random formulas, and a conclusion that is either a ground literal, a small random
-formula, or an instance of a rule's consequent (each possibly negated). Over 1,000 seeds this
-mix gives every outcome (True, False, Uncertain and a few Inconsistent) with Z3 and E both
-deciding most problems.
+``a = f(b)``), a few rules (``∀x (P(x) ∧ Q(x) → R(x))``, ``∀x ∀y (S(x, y) → ¬S(y, x))``), some
+free-form random formulas, sometimes a chain of rules (``Q(c)``, ``∀x (Q(x) → ¬P(x))``,
+``∀x (¬P(x) → R(x))``), and a conclusion: the chain's end, a rule's consequent at a named
+constant, a ground literal or a small formula, negated half of the time. Premises are drawn to
+hold in a hidden random finite model, except in a quarter of the problems, so most problems are
+consistent. Seeds 0-999 give (Z3 and E agree) about 23 % True, 21 % False, 45 % Uncertain and
+11 % Inconsistent, and both provers decide all but a handful within 2 s.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 
-from nsp.logic.analysis import constants, free_vars, substitute
+from nsp.logic.analysis import constants as constants_of
+from nsp.logic.analysis import free_vars, substitute
 from nsp.logic.ir import (
     And, App, Atom, Bottom, Const, Eq, Exists, Forall, Iff, Implies, Node, Not, Or, Top, Var, Xor,
 )
@@ -223,7 +227,7 @@ def _holds(f: Node, m: _Model, env: dict) -> bool:
         return not _holds(f.children[0], m, env)
     if k in ("forall", "exists"):
         assignments = ({**env, **dict(zip(f.payload, vals))}
-                       for vals in _tuples(m.size, len(f.payload)))
+                       for vals in itertools.product(range(m.size), repeat=len(f.payload)))
         test = all if k == "forall" else any
         return test(_holds(f.children[0], m, a) for a in assignments)
     vals = [_holds(c, m, env) for c in f.children]
@@ -236,12 +240,6 @@ def _holds(f: Node, m: _Model, env: dict) -> bool:
     if k == "iff":
         return vals[0] == vals[1]
     return vals[0] != vals[1]  # xor
-
-
-def _tuples(size: int, n: int):
-    import itertools
-
-    return itertools.product(range(size), repeat=n)
 
 
 # ---------------------------------------------------------------- problems
@@ -307,11 +305,11 @@ def random_problem(
     premises = facts + rules + free
     r = rng.random()
     conclusion = None
-    if r < p_chain:
+    if r < p_chain and len(sig.unary) >= 2:
         chain, conclusion = _chain(rng, sig, model)
         premises += chain
-    elif r < p_chain + (1 - p_chain) / 3:
-        named = sorted({c for f in facts for c in constants(f)})
+    elif r < p_chain + (1 - p_chain) / 3 and rules:
+        named = sorted({c for f in facts for c in constants_of(f)})
         conclusion = _instance(rng, rng.choice(rules), named)
     if conclusion is None:
         conclusion = random_literal(rng, sig) if rng.random() < 0.6 else random_formula(rng, rng.randint(1, 2), sig)
