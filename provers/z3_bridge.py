@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import z3
+from z3 import z3core
 
 from nsp.logic.analysis import signature
 from nsp.logic.ir import Node
-from nsp.logic.walk import fold
+from nsp.logic.walk import Descend, Done, scoped
 from provers.outcome import Model, Outcome, Verdict
 
 PROVER = "z3"
@@ -49,7 +50,11 @@ class Translation:
 
 
 def translate(formulas: Sequence[Node], ctx: z3.Context | None = None) -> Translation:
-    """Translate formulas sharing one signature (raises SignatureError on a clash)."""
+    """Translate formulas sharing one signature (raises SignatureError on a clash).
+
+    Bound variables become de Bruijn indices (``z3.Var``) and quantifiers are built directly with
+    ``Z3_mk_quantifier``, so translation is linear in the formula's size at any nesting depth.
+    """
     ctx = ctx or z3.Context()
     sort = z3.DeclareSort("U", ctx)
     boolean = z3.BoolSort(ctx)
@@ -57,17 +62,22 @@ def translate(formulas: Sequence[Node], ctx: z3.Context | None = None) -> Transl
     for sym in signature(formulas).values():
         rng = boolean if sym.kind == "predicate" else sort
         decls[sym.name] = z3.Function(sym.name, *([sort] * sym.arity), rng)
-    variables: dict[str, z3.ExprRef] = {}
+    free_consts: dict[str, z3.ExprRef] = {}
 
-    def var(name: str) -> z3.ExprRef:
-        if name not in variables:
-            variables[name] = z3.Const(f"?{name}", sort)
-        return variables[name]
+    def free(name: str) -> z3.ExprRef:  # a free variable (callers normally close formulas)
+        if name not in free_consts:
+            free_consts[name] = z3.Const(f"?{name}", sort)
+        return free_consts[name]
 
-    def step(n: Node, cs: tuple):
+    def quantifier(forall: bool, names: tuple, body: z3.ExprRef) -> z3.ExprRef:
+        k = len(names)
+        sorts = (z3core.Sort * k)(*[sort.ast] * k)
+        symbols = (z3core.Symbol * k)(*[z3.to_symbol(n, ctx) for n in names])
+        ast = z3core.Z3_mk_quantifier(ctx.ref(), forall, 1, 0, None, k, sorts, symbols, body.as_ast())
+        return z3.QuantifierRef(ast, ctx)
+
+    def build(n: Node, cs: list):
         k = n.kind
-        if k == "var":
-            return var(n.payload)
         if k in ("const", "app", "atom"):
             d = decls[n.payload]
             return d(*cs) if cs else d()
@@ -85,17 +95,31 @@ def translate(formulas: Sequence[Node], ctx: z3.Context | None = None) -> Transl
             return cs[0] == cs[1]
         if k == "xor":
             return z3.Xor(cs[0], cs[1])
-        if k == "forall":
-            return z3.ForAll([var(v) for v in n.payload], cs[0])
-        if k == "exists":
-            return z3.Exists([var(v) for v in n.payload], cs[0])
+        if k in ("forall", "exists"):
+            return quantifier(k == "forall", n.payload, cs[0])
         if k == "top":
             return z3.BoolVal(True, ctx)
         if k == "bottom":
             return z3.BoolVal(False, ctx)
         raise TypeError(f"Z3 bridge cannot translate node kind {k!r}")
 
-    return Translation(ctx, sort, decls, [fold(f, step) for f in formulas])
+    def visit(n: Node, env: tuple):
+        positions, depth = env
+        if n.kind == "var":
+            if n.payload in positions:
+                return Done(z3.Var(depth - 1 - positions[n.payload], sort))
+            return Done(free(n.payload))
+        if not n.children:
+            return Done(build(n, []))
+        if n.kind in ("forall", "exists"):
+            inner = dict(positions)
+            for i, v in enumerate(n.payload):
+                inner[v] = depth + i
+            return Descend(((inner, depth + len(n.payload)),), lambda cs, n=n: build(n, cs))
+        return Descend((env,) * len(n.children), lambda cs, n=n: build(n, cs))
+
+    exprs = [scoped(f, ({}, 0), visit) for f in formulas]
+    return Translation(ctx, sort, decls, exprs)
 
 
 def _solver(ctx: z3.Context) -> z3.Solver:

@@ -533,7 +533,7 @@ def test_decided_examples_get_lean_proofs():
             continue
         prob = problem_from_texts(ex.premises, ex.conclusion, syntax="folio", strict=True)
         g = explanation_graph(prob, decide(prob.premises, prob.conclusion))
-        goal = next(n for n, d in g.nodes(data=True) if d["role"] in ("theorem", "derived"))
+        goal = g.graph["target"]  # the explanation graph names the fact it concludes
         proof = proof_to_lean(g, goal, budget=1500)
         assert_lean_clean(proof.text)
         assert proof.text.count("have s") == len(proof.steps)

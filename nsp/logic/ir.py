@@ -22,8 +22,10 @@ Example: ``∀x (Dog(x) → Animal(x))`` is
 Nodes are never mutated. Each stores a structural hash computed from its children when it is
 built, so ``hash`` is O(1); ``==`` compares iteratively (no recursion, whatever the depth).
 Quantifier constructors merge a directly nested quantifier of the same kind
-(``Forall(x, Forall(y, b))`` is ``Forall((x, y), b)``) unless a name repeats, so every syntax
-that writes ``∀x ∀y`` or ``all x y.`` reads back to the same node.
+(``Forall(x, Forall(y, b))`` is ``Forall((x, y), b)``) as far as names stay distinct; a repeated
+name starts a new group, counting from the innermost (``Forall((x, y), Forall(x, b))`` is
+``Forall(x, Forall((y, x), b))``), so every syntax that writes ``∀x ∀y`` or ``all x y.`` reads
+back to the same node.
 Python's ``hash`` is per-process; content ids live in :mod:`nsp.logic.canon` (hashlib).
 """
 
@@ -310,8 +312,20 @@ class _Quant(Formula):
         if len(set(names)) != len(names):
             raise IRError(f"{type(self).__name__} binds a name twice: {names}")
         (body,) = _formulas((body,), type(self).__name__)
-        if body.kind == self.kind and not (set(names) & set(body.payload)):
-            names, body = names + body.payload, body.children[0]
+        if body.kind == self.kind:
+            # Merge from the innermost group outwards, as far as names stay distinct, so the
+            # grouping depends only on the flat prefix (∀x ∀y ∀x is ∀x (∀y x), however built).
+            inner = body.payload
+            i = len(names)
+            while i and names[i - 1] not in inner:
+                i -= 1
+            if i < len(names):
+                merged = names[i:] + inner
+                names, body = names[:i], body.children[0]
+                if names:
+                    body = type(self)(merged, body)
+                else:
+                    names = merged
         self._init(names, (body,))
 
     @property

@@ -18,7 +18,6 @@ from typing import Sequence
 from nsp.logic.analysis import SignatureError, separate_clashes, signature
 from nsp.logic.ir import Node
 from nsp.logic.syntax import FormulaSyntaxError, Repair, detect_syntax, parse
-from nsp.logic.walk import depth
 
 MAX_FILE_BYTES = 20_000_000
 _CONJECTURE = re.compile(r"^\s*(fof|tff)\s*\(\s*[^,]+,\s*conjecture\s*,")
@@ -206,10 +205,3 @@ def decode_text(data: bytes, name: str) -> str:
     except UnicodeDecodeError as e:
         raise ProblemError(f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})", name) from None
 
-
-def check_depth(problem: Problem, limit: int) -> None:
-    """Raise ProblemError when a formula is nested deeper than ``limit``."""
-    for label, f in zip([*problem.premise_names, "conclusion"], problem.formulas):
-        d = depth(f)
-        if d > limit:
-            raise ProblemError(f"formula is nested {d:,} deep; the limit is {limit:,} (--max-depth)", label)

@@ -3,7 +3,9 @@
 Read: ``folio`` (unicode, FOLIO's), ``nltk`` (LINC/NLTK ASCII), ``tptp`` (FOF), or ``auto``.
 Write: those three plus ``smtlib`` (SMT-LIB 2 term) and ``lean`` (Lean 4 proposition).
 Strict reading rejects malformed text with a :class:`FormulaSyntaxError`; lenient reading (the
-default) repairs known quirks first and reports each :class:`Repair`.
+default) repairs known quirks first and reports each :class:`Repair`. Strict reading also refuses
+the quirks that happen to be grammatical (``∀xDog(x)``, ``Not(Dog(rex))``), so text that strict
+reading accepts is read the same way, with no repairs, by lenient reading.
 """
 
 from __future__ import annotations

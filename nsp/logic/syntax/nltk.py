@@ -1,9 +1,9 @@
 """NLTK / LINC / Prover9-style ASCII: ``all x.(P(x) -> -Q(x))``, ``exists x y.``, ``&``, ``|``.
 
 NLTK has no exclusive-or and no truth constants, so the writer spells ``A ⊕ B`` as
-``-(A <-> B)`` and ⊤/⊥ as ``(all x.(x = x))`` / ``-(all x.(x = x))`` (LINC's convention); the
-reader accepts ``<~>`` for ⊕ and ``⊤``/``⊥`` as extensions. Names outside ``[A-Za-z0-9_]`` are
-replaced injectively.
+``-(A <-> B)`` and ⊤/⊥ as ``(all x.x = x)`` / ``-(all x.x = x)`` (LINC's convention); the
+reader accepts ``<~>`` for ⊕ and ``⊤``/``⊥`` as extensions. Names outside ``[A-Za-z0-9_]``, and
+the quantifier words ``all``, ``forall``, ``exists``, ``exist``, ``some``, are replaced injectively.
 """
 
 from __future__ import annotations
@@ -18,7 +18,12 @@ from nsp.logic.walk import transform, rebuild_if_changed
 
 _VALID = re.compile(r"^[A-Za-z0-9_]+$")
 KEYWORDS = frozenset({"all", "forall", "exists", "exist", "some"})
-_fix = regex_fix(r"[^A-Za-z0-9_]+")
+_clean = regex_fix(r"[^A-Za-z0-9_]+")
+
+
+def _fix(name: str) -> str:
+    name = _clean(name)
+    return name + "_" if name in KEYWORDS else name  # a bare 'forall' would start a quantifier
 
 
 def desugar_for_nltk(node: Node) -> Node:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from nsp.logic.ir import Const, IRError, Node, Var
+from nsp.logic.ir import IRError, Node, Var
 from nsp.logic.syntax.errors import FormulaSyntaxError
 from nsp.logic.syntax.grammars import parser
-from nsp.logic.walk import Descend, Done, scoped
+from nsp.logic.syntax.repair import FUNCTION_CONNECTIVES
+from nsp.logic.walk import Descend, Done, postorder, scoped
 from nsp.logic.analysis import _quant, _rebuild
 
 MAX_CHARS = 1_000_000  # a formula longer than this is refused before parsing
+# A FOLIO quantifier whose variable is glued to a predicate: ∀xDog(x) (lenient reading splits it).
+_GLUED = re.compile(r"([∀∃])\s*([a-z][0-9]*)([A-Z][A-Za-z0-9_]*)\(")
 
 _READABLE = {
     "LPAR": "'('", "RPAR": "')'", "COMMA": "','", "LSQB": "'['", "RSQB": "']'", "COLON": "':'",
@@ -61,6 +66,13 @@ def parse_strict(text: str, syntax: str) -> Node | tuple:
         )
     if not text.strip():
         raise FormulaSyntaxError("empty formula", text, 1, 1, "a formula")
+    glued = _GLUED.search(text) if syntax == "folio" else None
+    if glued:  # ∀xDog(x) would read as ∀xDog (x): a vacuous quantifier over the proposition x
+        at = glued.start(2)
+        line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        raise FormulaSyntaxError(
+            f"quantified variable '{glued[2]}{glued[3]}' runs into '('", text, line, col,
+            f"a space between the variable and the formula, as in '{glued[1]}{glued[2]} {glued[3]}(...)'")
     try:
         result = parser(syntax).parse(text)
     except UnexpectedEOF as e:
@@ -88,7 +100,50 @@ def parse_strict(text: str, syntax: str) -> Node | tuple:
     if isinstance(result, tuple):
         kind, name, role, formula = result
         return (kind, name, role, resolve_names(formula, syntax))
-    return resolve_names(result, syntax)
+    result = resolve_names(result, syntax)
+    if syntax != "tptp":
+        _reject_function_connectives(result, text, syntax)
+    return result
+
+
+_CONNECTIVE_SPELLING = {
+    "folio": {"NOT": "'¬φ'", "AND": "'φ ∧ ψ'", "OR": "'φ ∨ ψ'", "IMP": "'φ → ψ'", "IFF": "'φ ↔ ψ'",
+              "XOR": "'φ ⊕ ψ'", "FORALL": "'∀x φ'", "EXISTS": "'∃x φ'"},
+    "nltk": {"NOT": "'-φ'", "AND": "'φ & ψ'", "OR": "'φ | ψ'", "IMP": "'φ -> ψ'", "IFF": "'φ <-> ψ'",
+             "XOR": "'φ <~> ψ'", "FORALL": "'all x.φ'", "EXISTS": "'exists x.φ'"},
+}
+
+
+def _function_connective(n: Node) -> str | None:
+    """The connective an atom such as ``Not(Dog(rex))`` spells, when lenient reading would read it
+    as one (see repair 5): its arguments are compound terms, i.e. formulas written as terms."""
+    role = FUNCTION_CONNECTIVES.get(n.payload.lower()) if n.kind == "atom" else None
+    if role is None:
+        return None
+    compound = [c.kind == "app" for c in n.children]
+    if role in ("FORALL", "EXISTS"):
+        ok = len(compound) >= 2 and compound[-1] and not any(compound[:-1])
+    elif role == "NOT":
+        ok = compound == [True]
+    elif role in ("AND", "OR"):
+        ok = len(compound) >= 2 and all(compound)
+    else:
+        ok = len(compound) == 2 and all(compound)
+    return role if ok else None
+
+
+def _reject_function_connectives(node: Node, text: str, syntax: str) -> None:
+    """Strict reading refuses what lenient reading would rewrite, so the two never disagree
+    silently about what a text means."""
+    for n in postorder(node):
+        role = _function_connective(n)
+        if role is None:
+            continue
+        m = re.search(rf"(?<![A-Za-z0-9_.+-]){re.escape(n.payload)}\s*\(", text)
+        at = m.start() if m else 0
+        line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        raise FormulaSyntaxError(f"connective written as a function: '{n.payload}(...)'", text, line, col,
+                                 _CONNECTIVE_SPELLING[syntax][role])
 
 
 def _end_position(text: str) -> tuple[int, int]:
@@ -113,5 +168,3 @@ def resolve_names(node: Node, syntax: str) -> Node:
 
     return scoped(node, frozenset(), visit)
 
-
-__all__ = ["parse_strict", "resolve_names", "MAX_CHARS", "Const"]

@@ -246,7 +246,7 @@ class _Repairer:
             found = None
             for i in range(len(self.toks) - 1, -1, -1):
                 t = self.toks[i]
-                if t.type != "name" or t.text.lower() not in FUNCTION_CONNECTIVES:
+                if t.type not in ("name", "kw") or t.text.lower() not in FUNCTION_CONNECTIVES:
                     continue
                 j = self.next_sig_index(i)
                 if j is None or self.toks[j].type != "lpar" or j not in match:
@@ -311,7 +311,8 @@ class _Repairer:
             names = [t.text for a in args[:-1] for t in a if t.type == "name"]
             out = []
             if self.syntax == "nltk":
-                out.append(op(self.target[role] + " ".join(names) + "."))
+                # a kw token: the prefix pass must not take it for a unicode ∀/∃ to respell
+                out.append(Tok("kw", self.target[role] + " ".join(names) + ".", pos, role))
             else:
                 for n in names:
                     out.append(op(self.target[role] + n + " "))
@@ -385,7 +386,7 @@ class _Repairer:
             if t.type == "op":  # unicode quantifier in NLTK text: ∀x -> all x.
                 new = self.target[t.role].strip()
                 self.note(t, "connective", f"read '{t.text}' as '{new}'")
-                t.type, t.text = "kw", new
+                t.type, t.text = "kw", new + " "  # ∀x must not become allx
             j = self.next_sig_index(i)
             last = None
             while j is not None and self.toks[j].type in ("name", "comma"):

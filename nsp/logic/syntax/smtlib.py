@@ -11,23 +11,41 @@ from typing import Sequence
 
 from nsp.logic.analysis import signature
 from nsp.logic.ir import Node
+from nsp.logic.syntax.names import rename_bound_apart
+from nsp.logic.walk import postorder
 
 _SIMPLE = re.compile(r"^[A-Za-z~!@$%^&*_+=<>.?/\-][A-Za-z0-9~!@$%^&*_+=<>.?/\-]*$")
+# SMT-LIB reserved words, and Z3 built-ins that refuse a user declaration with our sorts. Quoting
+# does not help (``|and|`` is the symbol ``and``), so these names are renamed: see smt_symbol.
 _RESERVED = frozenset(
-    "_ ! as let exists forall match par assert check-sat declare-fun declare-sort define-fun "
-    "true false not and or xor => = distinct ite".split()
+    "_ ! as let exists forall match par lambda BINARY DECIMAL HEXADECIMAL NUMERAL STRING "
+    "assert check-sat declare-fun declare-sort define-fun root-obj "
+    "true false not and or xor => = distinct ite iff < <= > >= re.all seq.unit set.union "
+    "partial-order linear-order tree-order piecewise-linear-order".split()
 )
 _OPS = {"not": "not", "and": "and", "or": "or", "implies": "=>", "iff": "=", "xor": "xor", "eq": "="}
 
 
 def smt_symbol(name: str) -> str:
-    if _SIMPLE.match(name) and name not in _RESERVED:
+    """An SMT-LIB symbol for ``name``, injective over all names.
+
+    A simple symbol is itself; other names are ``|quoted|``. Reserved or built-in names, names
+    starting with ``'`` and names holding ``|`` or ``\\`` (which quoting cannot hold) become
+    ``|'...|`` with ``'`` written ``''``, ``|`` written ``'p`` and ``\\`` written ``'b``.
+    """
+    if name in _RESERVED or name.startswith("'") or "|" in name or "\\" in name:
+        name = "'" + name.replace("'", "''").replace("|", "'p").replace("\\", "'b")
+    elif _SIMPLE.match(name):
         return name
-    return "|" + name.replace("|", "_").replace("\\", "_") + "|"
+    return "|" + name + "|"
 
 
 def write_smtlib(node: Node, sort: str = "U") -> str:
-    """``node`` as an SMT-LIB 2 term (iterative, linear in size)."""
+    """``node`` as an SMT-LIB 2 term (iterative, linear in size).
+
+    A bound variable named like a symbol of ``node`` is renamed: in SMT-LIB it would shadow it.
+    """
+    node = rename_bound_apart(node, {n.payload for n in postorder(node) if n.kind in ("const", "app", "atom")})
     out: list[str] = []
     stack: list = [node]
     while stack:
@@ -69,12 +87,17 @@ def smtlib_script(premises: Sequence[Node], conclusion: Node | None = None, sort
     sig = signature(formulas)
     lines = ["(set-option :produce-unsat-cores true)",
              f"(declare-sort {sort} 0)"]
+    declared = set()
     for sym in sig.values():
         rng = "Bool" if sym.kind == "predicate" else sort
         args = " ".join([sort] * sym.arity)
+        declared.add(smt_symbol(sym.name))
         lines.append(f"(declare-fun {smt_symbol(sym.name)} ({args}) {rng})")
+    label = "premise"  # premise names must not be declared symbols
+    while any(d.startswith(label) for d in declared):
+        label += "_"
     for i, p in enumerate(premises, 1):
-        lines.append(f"(assert (! {write_smtlib(p, sort)} :named premise{i}))")
+        lines.append(f"(assert (! {write_smtlib(p, sort)} :named {label}{i}))")
     if conclusion is not None:
         lines.append(f"(assert (not {write_smtlib(conclusion, sort)}))")
     lines.append("(check-sat)")

@@ -20,7 +20,7 @@ _UPPER_WORD = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
 
 
 def quote_functor(name: str) -> str:
-    if _LOWER_WORD.match(name):
+    if _LOWER_WORD.match(name) and name not in ("fof", "tff"):  # bare fof( starts an annotated formula
         return name
     return "'" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
