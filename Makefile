@@ -7,6 +7,8 @@ install:
 	$(PY) -m pip install -q -e '.[test]'
 	@command -v eprover >/dev/null 2>&1 || { (apt-get update -qq && apt-get install -y -qq eprover) >/dev/null 2>&1 \
 	  || echo "note: could not install the E prover (apt-get install eprover); cross-checks will be skipped"; }
+	@command -v chromium >/dev/null 2>&1 || { (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	  || echo "note: could not install chromium (apt-get install chromium); browser tests will be skipped"; }
 
 demo: install
 	nsp prove data/examples/dogs.txt --explain --cross-check
@@ -18,3 +20,5 @@ test: install
 
 bench: install
 	$(PY) bench/bench_z3_vs_e.py
+	$(PY) bench/bench_english.py
+	$(PY) bench/bench_html.py
