@@ -139,13 +139,33 @@ def _print_report(report, explain: bool) -> None:
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Per-problem JSONL (resumable).")
 @click.option("--timeout", type=click.FloatRange(min=0.001), default=10.0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
-def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json):
-    """Score a dataset: accuracy, per label, confusion matrix, repairs, time per problem."""
+@click.option("--samples", "samples", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Without --gold-fol: K translations per problem, majority vote (LINC).")
+@click.option("--replay", type=click.Path(dir_okay=False), default=None,
+              help="Without --gold-fol: re-score the FOL samples recorded in FILE (an --out file) instead of a model.")
+@click.option("--model", default=None, help="Without --gold-fol: a .gguf file, model folder or hub id (default: embedded SmolLM2-135M).")
+@click.option("--endpoint", default=None, help="Without --gold-fol: an OpenAI-compatible server URL.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
+@click.option("--split", type=click.Choice(["dev", "train"]), default=None,
+              help="FOLIO: only the dev or train stories (sha256(story_id) % 5 == 0 is dev).")
+@click.option("--repair-rounds", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Re-prompt a failing translation with its error up to N times (Logic-LM).")
+@click.option("--semantics", type=click.Choice(["classical", "literal"]), default="classical", show_default=True,
+              help="Without --gold-fol: classical FOL, or the literal reading ProofWriter/PrOntoQA labels use.")
+def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
+             repair_rounds, semantics):
+    """Score a dataset: accuracy, per label, confusion matrix, repairs, time per problem.
+
+    With --gold-fol the dataset's own FOL is decided; otherwise the English is translated
+    (symbolic parser first, then the model) and decided.
+    """
     from nsp.eval.gold import evaluate_gold
     from nsp.logic.problem import ProblemError
 
     if not gold_fol:
-        fail("only --gold-fol evaluation is available in this version (the semantic parser is not built yet)")
+        _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
+                       repair_rounds, semantics)
+        return
     try:
         summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty())
     except ProblemError as e:
@@ -184,9 +204,371 @@ def _print_summary(s: dict) -> None:
         c.print(f"error {e['id']}: {e['error']}")
 
 
+def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
+                   repair_rounds, semantics="classical") -> None:
+    from nsp.logic.problem import ProblemError
+    from nsp.parse.backends import BackendError
+    from nsp.parse.pipeline import evaluate_pipeline
+
+    try:
+        summary = evaluate_pipeline(dataset, limit=limit, samples=samples, replay=replay, model=model,
+                                    endpoint=endpoint, out=out, timeout=timeout, seed=seed, split=split,
+                                    repair_rounds=repair_rounds, semantics=semantics,
+                                    progress=_sys.stderr.isatty())
+    except ProblemError as e:
+        fail(str(e))
+    except ValueError as e:
+        fail(str(e))
+    except BackendError as e:
+        fail(str(e), code=3)
+    if as_json:
+        click.echo(_json.dumps(summary, ensure_ascii=False))
+        return
+    _print_summary(summary)
+    click.echo(f"error rate {summary['error_rate']}; samples per problem {summary['samples_per_problem']}; "
+               f"discarded samples {summary['discarded']}; sentences {summary['sentences']}; "
+               f"backend {summary['backend']} (loaded in {summary['load_seconds']:.1f} s)")
+
+
+@main.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--model", default=None, help="A .gguf file, model folder or hub id (default: embedded SmolLM2-135M).")
+@click.option("--endpoint", default=None, help="An OpenAI-compatible server URL instead of a local model.")
+@click.option("--replay", type=click.Path(dir_okay=False), default=None, help="Recorded FOL samples instead of a model.")
+@click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True, help="K translations, majority vote.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--repair-rounds", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0.001), default=10.0, show_default=True, help="Seconds per prover call.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeout, as_json):
+    """Check an English argument: translate it to FOL, decide it, explain the verdict.
+
+    FILE: premises one per line, a line '---', then the conclusion; or JSON
+    {"premises": [...], "conclusion": "..."}. Exit 0 when decided, 1 when no verdict
+    (Unknown, or no usable translation), 2 for bad input, 3 when the model cannot run.
+    """
+    from nsp.logic.problem import ProblemError
+    from nsp.parse.backends import BackendError
+    from nsp.parse.pipeline import LazyBackend, check_json, check_lines, check_problem, read_nl_problem
+    from nsp.parse.translate import Settings
+
+    try:
+        premises, conclusion = read_nl_problem(file)
+        backend = LazyBackend(model, endpoint, replay)
+        result = check_problem(premises, conclusion, backend, Settings(samples=samples, seed=seed,
+                               repair_rounds=repair_rounds, timeout=timeout))
+    except ProblemError as e:
+        fail(str(e), e.pointer)
+    except ValueError as e:
+        fail(str(e))
+    except BackendError as e:
+        fail(str(e), code=3)
+    if as_json:
+        click.echo(_json.dumps(check_json(result, backend.name), ensure_ascii=False))
+    else:
+        for line in check_lines(result, backend.name):
+            click.echo(line)
+    decided = result.translation.predicted is not None and result.translation.predicted != "Unknown"
+    raise SystemExit(0 if decided else 1)
+
+
+@main.command("train")
+@click.option("--model", default=None, help="Base model (default: the embedded SmolLM2-135M).")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default ~/.cache/nsp/finetuned/default); rerun to resume.")
+@click.option("--steps", type=click.IntRange(min=1), default=80, show_default=True)
+@click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0.0, min_open=True), default=5e-5, show_default=True)
+@click.option("--max-len", type=click.IntRange(min=16), default=128, show_default=True, help="Tokens per sequence.")
+@click.option("--save-every", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def train_cmd(model, out, steps, batch, lr, max_len, save_every, seed):
+    """Fine-tune the translation model on FOLIO train-split NL→FOL pairs (CPU, resumable).
+
+    Use the result with --model OUT/model (nsp check / nsp eval).
+    """
+    from nsp.parse.backends import BackendError
+    from nsp.parse.train import DEFAULT_OUT, train
+
+    try:
+        rec = train(model=model, out=out or DEFAULT_OUT, steps=steps, batch=batch, lr=lr, max_len=max_len,
+                    seed=seed, save_every=save_every, progress=_sys.stderr.isatty())
+    except BackendError as e:
+        fail(str(e), code=3)
+    click.echo(f"trained {rec['steps']} steps in {rec['seconds']:.0f} s ({rec['seconds_per_step']} s/step); "
+               f"loss {rec['losses'][0]} -> {rec['losses'][-1]}; model in {rec['model_dir']}")
+
+
 # ---------------------------------------------------------------- lean (Lean 4 bridge)
 
+
+def _lean_fail(message: str, code: int = 2) -> None:
+    click.echo(f"nsp: error: {message}", err=True)
+    raise SystemExit(code)
+
+
+@main.group("lean")
+def lean_group() -> None:
+    """Lean 4 bridge: export problems, check Lean files in a sandbox, diagnose the toolchain.
+
+    Exit codes: 0 proved/done, 1 not proved (error, sorry, timeout), 2 bad input (or rejected
+    by the sandbox screen), 3 no Lean toolchain.
+    """
+
+
+@lean_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the Lean file here.")
+@click.option("--negate", is_flag=True, help="Prove the negation of the conclusion (a False verdict).")
+@click.option("--syntax", type=click.Choice(["auto", "folio", "nltk", "tptp"]), default="auto", show_default=True)
+@click.option("--strict", is_flag=True, help="Reject malformed formulas instead of repairing them.")
+def lean_export(file, output, negate, syntax, strict):
+    """Export the problem in FILE (as `nsp prove` reads it) as a self-contained Lean 4 file."""
+    from nsp.logic.problem import ProblemError, read_problem_file
+    from provers.lean.export import ExportError, export_problem
+
+    try:
+        problem = read_problem_file(file, syntax, strict)
+        text = export_problem(problem, negate=negate).text
+    except (ProblemError, ExportError) as e:
+        _lean_fail(str(e))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        _lean_fail(f"{output}: {e.strerror or e}")
+
+
+@lean_group.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Wall-clock seconds.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=64), default=6144, show_default=True, help="Memory limit (MB).")
+@click.option("--allow-import", "allow", multiple=True, help="Allow importing this module (and its submodules); repeatable. Default: Init.")
+@click.option("--theorem", default=None, help="Report the axioms of this theorem (default: NSP.nsp_goal in nsp exports).")
+def lean_check(file, as_json, timeout, memory_mb, allow, theorem):
+    """Check FILE.lean with `lean --json` in the sandbox."""
+    from nsp.logic.problem import ProblemError, decode_text
+    from provers.lean.check import NoToolchain, Proved, check_text, nsp_theorem
+    from provers.lean.sandbox import DEFAULT_ALLOWED_IMPORTS, SandboxError
+
+    try:
+        with open(file, "rb") as f:
+            text = decode_text(f.read(), file)
+    except OSError as e:
+        _lean_fail(f"{file}: {e.strerror or e}")
+    except ProblemError as e:
+        _lean_fail(str(e))
+    try:
+        result = check_text(
+            text, timeout=timeout, memory_mb=memory_mb, allowed_imports=tuple(allow) or DEFAULT_ALLOWED_IMPORTS,
+            theorem=theorem or nsp_theorem(text),
+        )
+    except ValueError as e:
+        _lean_fail(str(e))
+    except SandboxError as e:
+        _lean_fail(str(e), 3)
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"file": file, **result.to_json()}, ensure_ascii=False))
+    if isinstance(result, NoToolchain):
+        if not as_json:
+            click.echo(f"nsp: error: {result.detail}: {result.how_to_install}", err=True)
+        raise SystemExit(3)
+    stage = getattr(result, "stage", None)
+    if not as_json:
+        _print_lean_result(file, result)
+    if stage == "screen":
+        raise SystemExit(2)
+    raise SystemExit(0 if isinstance(result, Proved) else 1)
+
+
+def _print_lean_result(file: str, result) -> None:
+    head = result.status
+    if getattr(result, "stage", None):
+        head += f" ({result.stage})"
+    if getattr(result, "reason", None):
+        head += f": {result.reason}"
+    axioms = getattr(result, "axioms", None)
+    click.echo(f"{file}: {head}")
+    if axioms is not None:
+        click.echo("axioms: " + (", ".join(axioms) or "none"))
+    for m in getattr(result, "messages", ()):
+        where = f"{file}:{m.line}:{m.column}: " if m.line is not None else f"{file}: "
+        click.echo(f"{where}{m.severity}: {m.text}")
+
+
+@lean_group.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def lean_doctor(as_json):
+    """What the Lean bridge found on this machine, and how to install what is missing."""
+    from provers.lean.toolchain import doctor
+
+    findings = doctor()
+    ok = all(f.ok for f in findings if f.required)
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"ok": ok, "findings": [f.to_json() for f in findings]}, ensure_ascii=False))
+    else:
+        for f in findings:
+            click.echo(f"[{'ok' if f.ok else 'missing'}] {f.item}: {f.detail}")
+            if f.fix:
+                click.echo(f"    fix: {f.fix}")
+    raise SystemExit(0 if ok else 3)
+
+
 # ---------------------------------------------------------------- graph / synth (synthesis)
+
+from nsp.graph.commands import graph_group as _graph_group  # noqa: E402
+from synth.commands import synth_group as _synth_group  # noqa: E402
+
+main.add_command(_graph_group)
+main.add_command(_synth_group)
+
+
+@_synth_group.command("search")
+@click.argument("problems", metavar="PROBLEMS", type=click.Path(dir_okay=False))
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL of search trees.")
+@click.option("--strategy", type=click.Choice(["mcts", "beam"]), default="mcts", show_default=True)
+@click.option("--policy", type=click.Choice(["overlap", "uniform"]), default="overlap", show_default=True,
+              help="Prior over steps.")
+@click.option("--simulations", type=click.IntRange(1), default=200, show_default=True, help="MCTS simulations per problem.")
+@click.option("--beam-width", type=click.IntRange(1), default=8, show_default=True, help="Beam search width.")
+@click.option("--max-rounds", type=click.IntRange(1), default=16, show_default=True, help="Beam search rounds.")
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True, help="Worker processes.")
+@click.option("--ray", "ray_address", metavar="ADDRESS|auto|local", default=None,
+              help="Run as Ray tasks: 'local' starts a Ray instance here, else ray.init(address=...).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--decided-only", is_flag=True, help="Logic-LM input: only items whose gold label is True or False.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N problems.")
+@click.option("--fresh", is_flag=True, help="Discard the journal of an earlier run and start over.")
+@click.option("--progress/--no-progress", default=True, help="Progress bar on stderr.")
+def synth_search_cmd(problems, out, strategy, policy, simulations, beam_width, max_rounds, workers, ray_address,
+                     seed, decided_only, limit, fresh, progress) -> None:
+    """Search for step-level proofs of PROBLEMS, writing the search trees to OUT.
+
+    PROBLEMS: a Logic-LM JSON file (e.g. ProofWriter) or a JSONL of nsp theorems
+    {"id", "premises": [...], "conclusion": "..."}. Proofs go to OUT's .proofs.jsonl (check them
+    with nsp graph verify). Interrupted? Run the same command again.
+    """
+    from synth.batch import JobError, MissingDependency
+    from synth.search import SearchParams, run_search_job
+
+    params = SearchParams(strategy=strategy, policy=policy, simulations=simulations, seed=seed,
+                          beam_width=beam_width, max_rounds=max_rounds, decided_only=decided_only, limit=limit)
+    try:
+        r = run_search_job(problems, out, params, workers=workers, ray=ray_address, progress=progress, fresh=fresh)
+    except MissingDependency as e:
+        fail(str(e), code=3)
+    except JobError as e:
+        fail(str(e))
+    except KeyboardInterrupt:
+        click.echo("nsp: interrupted; run the same command again to resume", err=True)
+        raise SystemExit(130)
+    acc = f", {r.correct}/{r.labelled} agree with the gold label" if r.labelled else ""
+    click.echo(f"{r.items} problem(s) ({r.items_run} run now), {r.solved} solved{acc}, "
+               f"{r.errors} error(s) -> {out}", err=True)
+
+
+@_synth_group.command("explore")
+@click.argument("axioms", metavar="AXIOMS", type=click.Path(dir_okay=False))
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="Output provenance graph (JSON).")
+@click.option("--time-limit", type=click.FloatRange(min=1.0), default=1800.0, show_default=True,
+              help="Wall-clock seconds for the whole exploration.")
+@click.option("--max-size", type=click.IntRange(3), default=7, show_default=True,
+              help="Largest term size enumerated (symbols and variables).")
+@click.option("--variables", type=click.IntRange(1, 4), default=3, show_default=True, help="Variables in equations.")
+@click.option("--max-value", type=click.IntRange(1), default=4, show_default=True,
+              help="Test every variable at the numerals 0..N.")
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="Processes for the Z3 proof attempts of one round.")
+@click.option("--progress/--no-progress", default=True, help="Progress on stderr.")
+def synth_explore_cmd(axioms, out, time_limit, max_size, variables, max_value, workers, progress) -> None:
+    """Prove equational theorems of AXIOMS by induction and write their provenance graph.
+
+    AXIOMS: formulas in FOLIO syntax, one per line, '#' comments (e.g. data/axioms/peano.fol).
+    """
+    from synth.explore import ExploreError, ExploreParams, explore_file
+
+    params = ExploreParams(time_limit=time_limit, max_size=max_size, variables=variables, max_value=max_value,
+                           workers=workers)
+    try:
+        r = explore_file(axioms, out, params, progress=progress)
+    except ExploreError as e:
+        fail(str(e))
+    except KeyboardInterrupt:
+        click.echo("nsp: interrupted", err=True)
+        raise SystemExit(130)
+    click.echo(f"{r.proved} theorem(s) proved ({r.by_induction} by induction), {len(r.kept)} after compression, "
+               f"{r.seconds:.1f}s -> {out}", err=True)
+
+
+# ---------------------------------------------------------------- html / serve (browsing proof graphs)
+
+
+@main.command("html")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--out", "out", required=True, type=click.Path(file_okay=False), help="Site directory to write.")
+@click.option("--title", default=None, help="Title of the index page.")
+def html_cmd(inputs, out, title):
+    """Write a static, self-contained site for the graphs in INPUTS: an index and one page per proof.
+
+    INPUTS: graph JSON, JSONL of graphs, JSONL of records carrying a graph (nsp synth mutate), or
+    nsp prove --explain --json output; a directory stands for its *.json/*.jsonl files.
+    """
+    from nsp.html.load import InputError
+    from nsp.html.site import write_site
+
+    try:
+        result = write_site(inputs, out, title=title, on_skip=lambda m: click.echo(f"nsp: skipped {m}", err=True))
+    except InputError as e:
+        fail(str(e))
+    except OSError as e:
+        fail(f"{e.filename or out}: {e.strerror}")
+    click.echo(f"wrote {result.pages} proof page{'s' if result.pages != 1 else ''} and {result.index}")
+
+
+@main.command("serve")
+@click.argument("source", type=click.Path())
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0: any free port.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--title", default=None, help="Title of the index page.")
+@click.option("--quiet", is_flag=True, help="Do not log requests.")
+def serve_cmd(source, port, host, title, quiet):
+    """Browse the graphs in SOURCE (a file or a directory of batch output) in a local web server.
+
+    SOURCE is indexed once (byte offsets); pages are rendered on demand, 50 proofs a page.
+    """
+    import time
+
+    from nsp.html.load import InputError
+    from nsp.html.server import make_server
+
+    start = time.perf_counter()
+    try:
+        server = make_server([source], host, port, title=title, quiet=quiet,
+                             on_skip=lambda m: click.echo(f"nsp: skipped {m}", err=True))
+    except InputError as e:
+        fail(str(e))
+    except OSError as e:
+        fail(f"cannot listen on {host}:{port}: {e.strerror}")
+    n = len(server.RequestHandlerClass.browser.index)
+    h, p = server.server_address[:2]
+    shown = f"[{h}]" if ":" in h else h
+    click.echo(f"indexed {n} graph{'s' if n != 1 else ''} in {time.perf_counter() - start:.2f} s", err=True)
+    click.echo(f"serving http://{shown}:{p}/ (Ctrl-C to stop)")
+    _sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 if __name__ == "__main__":  # pragma: no cover

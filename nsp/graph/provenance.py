@@ -10,16 +10,22 @@ A graph is a ``networkx.DiGraph``. Node id: the content id of the fact's formula
     text        optional natural-language sentence; label: optional short name (p1, ...)
 
 An edge ``u -> v`` says fact ``u`` is one of the sources ``v`` was derived from; its ``rule``
-attribute repeats the rule of ``v``. Graph attributes carry metadata (verdict, problem id...).
+attribute repeats the rule of ``v``; an optional ``as`` attribute says what part the source plays
+(``parent``: the fact that was mutated, ``lemma``: the law or implication used; see
+:mod:`nsp.graph.verify` for what each rule claims). Graph attributes carry metadata (verdict,
+problem id...).
 Example: premises p1 = ∀x (Dog(x) → Animal(x)), p2 = Dog(rex) and the theorem Animal(rex)
 give three nodes and the edges p1 -> theorem, p2 -> theorem with rule "entailment".
-Reading a graph never mutates it.
+Reading a graph never mutates it. Queries: :func:`proof_of` (ancestors), :func:`uses_of`,
+:func:`merge`; :func:`read_graphs` reads a graph JSON file, a JSONL of graphs, or a JSONL of
+records that carry a graph under ``"graph"``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
 
 import networkx as nx
 
@@ -58,12 +64,20 @@ def add_fact(
     return node_id
 
 
-def add_derivation(g: nx.DiGraph, sources: Iterable[str], target: str, rule: str) -> None:
-    """Record that ``target`` was derived from exactly ``sources`` by ``rule``."""
+def add_derivation(
+    g: nx.DiGraph, sources: Iterable[str], target: str, rule: str, kinds: Mapping[str, str] | None = None
+) -> None:
+    """Record that ``target`` was derived from exactly ``sources`` by ``rule``.
+
+    ``kinds`` optionally maps a source to the part it plays (edge attribute ``as``).
+    """
     for s in sources:
         if s not in g:
             raise KeyError(f"source {s} is not in the graph")
-        g.add_edge(s, target, rule=rule)
+        if kinds and s in kinds:
+            g.add_edge(s, target, rule=rule, **{"as": kinds[s]})
+        else:
+            g.add_edge(s, target, rule=rule)
 
 
 def formula_of(g: nx.DiGraph, node_id: str) -> Node:
@@ -101,3 +115,79 @@ def from_json(data: dict) -> nx.DiGraph:
 
 def dumps(g: nx.DiGraph) -> str:
     return json.dumps(to_json(g), ensure_ascii=False, sort_keys=True)
+
+
+def derivation(g: nx.DiGraph, node_id: str) -> tuple[str, dict[str, list[str]]]:
+    """The rule of a fact and its sources grouped by the part they play (``as``; default
+    ``source``), each list sorted."""
+    groups: dict[str, list[str]] = {}
+    for s in parents(g, node_id):
+        groups.setdefault(g.edges[s, node_id].get("as", "source"), []).append(s)
+    return g.nodes[node_id].get("rule", "given"), groups
+
+
+def in_dependency_order(g: nx.DiGraph) -> list[str]:
+    """Node ids with every fact after its sources (ties broken by id: stable)."""
+    return list(nx.lexicographical_topological_sort(g))
+
+
+def merge(graphs: Iterable[nx.DiGraph]) -> nx.DiGraph:
+    """One graph holding every fact of ``graphs``; the inputs are not changed.
+
+    A fact present in several graphs keeps the attributes and the derivation (in-edges) of the
+    first graph that has it. When a later graph derives it differently (another rule or other
+    sources), that derivation is dropped and the fact's id is listed in the graph attribute
+    ``conflicts``, so every fact of the result still has exactly one recorded derivation.
+    """
+    out = new_graph()
+    conflicts: set[str] = set()
+    count = 0
+    for g in graphs:
+        count += 1
+        before = set(out.nodes)
+        for node_id, data in g.nodes(data=True):
+            if node_id not in before:
+                out.add_node(node_id, **dict(data))
+            elif (out.nodes[node_id].get("rule"), sorted(out.predecessors(node_id))) != (
+                data.get("rule"), sorted(g.predecessors(node_id))
+            ):
+                conflicts.add(node_id)
+        for s, t, data in g.edges(data=True):
+            if t not in before:
+                out.add_edge(s, t, **dict(data))
+    out.graph["merged"] = count
+    if conflicts:
+        out.graph["conflicts"] = sorted(conflicts)
+    return out
+
+
+def graphs_in(data) -> Iterator[dict]:
+    """Node-link dicts inside one JSON value: a graph, or a record with a ``graph`` key."""
+    if isinstance(data, dict) and "nodes" in data:
+        yield data
+    elif isinstance(data, dict) and isinstance(data.get("graph"), dict) and "nodes" in data["graph"]:
+        yield data["graph"]
+    else:
+        raise ValueError("expected a node-link graph (with \"nodes\") or a record with a \"graph\" key")
+
+
+def read_graphs(path: str | Path) -> Iterator[nx.DiGraph]:
+    """Graphs from a graph JSON file, a JSONL of graphs, or a JSONL of records with ``graph``."""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        whole = None
+    if whole is not None:
+        for data in graphs_in(whole):
+            yield from_json(data)
+        return
+    for no, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}:{no}: invalid JSON: {e.msg}") from None
+        for data in graphs_in(value):
+            yield from_json(data)

@@ -1,0 +1,279 @@
+"""The independent checker of provenance graphs: ``nsp graph verify FILE``.
+
+It re-checks every fact of a graph from exactly its recorded sources, with a prover (Z3 by
+default, or E), and shares no code with whatever produced the graph except the formula IR
+(reading, canonical form) and the prover bridges: it reads node-link JSON itself.
+
+Input: one graph (a node-link JSON object), a JSONL of graphs, or a JSONL of records carrying
+a graph under ``"graph"``.
+
+Every node is first checked for integrity: its ``formula`` (FOLIO syntax) reads strictly and
+its content id is the node's id; every edge joins two nodes of the graph; the graph is acyclic.
+Then the node's ``rule`` says what its sources claim. Sources are the nodes with an edge to it;
+an edge's ``as`` attribute names the part a source plays (``parent`` or ``lemma``). "S ⊢ φ"
+below means: the prover's verdict on S ⊢ φ is True (S is consistent and entails φ; with no
+sources, φ is valid).
+
+    given       premise, axiom, conjecture: stated, not derived. Must have no sources.
+    law         an instance of a logical law. No sources; ⊢ φ (φ is valid).
+    entailment  sources ⊢ φ.
+    apply       φ is a consequence of its parent by lemmas (e.g. a weakened goal):
+                sources ⊢ φ (parent and lemmas together).
+    strengthen  φ was made from its parent to be at least as strong (e.g. a strengthened
+                hypothesis): lemmas ∪ {φ} ⊢ parent.
+    rewrite     φ is its parent rewritten by lemmas that are equivalences: both directions,
+                lemmas ∪ {parent} ⊢ φ and lemmas ∪ {φ} ⊢ parent.
+
+For strengthen and rewrite the parent is the one source with ``as: parent`` (or the only
+source); the other sources are the lemmas.
+
+Any other rule, an integrity fault, or a check the prover cannot settle (Unknown) is a failure.
+A derivation (rule, sources, node) met again in a later graph is not checked twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from nsp.logic.canon import content_id
+from nsp.logic.ir import Node
+from nsp.logic.syntax import parse_formula
+from provers.outcome import Outcome, Verdict
+
+RULES = ("given", "law", "entailment", "apply", "strengthen", "rewrite")
+Decide = Callable[[list, Node, float], Verdict]
+
+
+class GraphFileError(ValueError):
+    """The file is not a graph, a JSONL of graphs, or a JSONL of records with graphs."""
+
+
+class ProverUnavailable(RuntimeError):
+    """The prover asked for cannot run here (bridge or binary missing); the message says why."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    graph: int  # 1-based position of the graph in the file
+    node: str
+    rule: str
+    reason: str
+
+    def describe(self) -> str:
+        return f"FAIL graph {self.graph} node {self.node} ({self.rule}): {self.reason}"
+
+
+@dataclass
+class Report:
+    graphs: int = 0
+    nodes: int = 0
+    ok: Counter = field(default_factory=Counter)  # rule -> checks passed
+    failed: Counter = field(default_factory=Counter)  # rule -> checks failed
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def lines(self) -> list[str]:
+        rules = [r for r in (*RULES, "integrity") if self.ok[r] or self.failed[r]]
+        rules += sorted((set(self.ok) | set(self.failed)) - set(rules))
+        out = [f"{r}: {self.ok[r]} ok, {self.failed[r]} failed" for r in rules]
+        out.append(f"{self.graphs} graph(s), {self.nodes} node(s), "
+                   f"{sum(self.ok.values())} check(s) passed, {sum(self.failed.values())} failed")
+        return out
+
+
+def graphs_in_file(path: str | Path) -> Iterator[dict]:
+    """Node-link dicts in the file (see module docstring). Raises :class:`GraphFileError`."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise GraphFileError(f"{path}: {getattr(e, 'strerror', None) or e}") from None
+    try:
+        values: Iterable = [(1, json.loads(text))]
+    except json.JSONDecodeError:
+        values = _jsonl(text, path)
+    found = False
+    for no, value in values:
+        if isinstance(value, dict) and isinstance(value.get("nodes"), list):
+            found = True
+            yield value
+        elif isinstance(value, dict) and isinstance(value.get("graph"), dict) and "nodes" in value["graph"]:
+            found = True
+            yield value["graph"]
+        else:
+            raise GraphFileError(f"{path}:{no}: not a graph (no \"nodes\") nor a record with a \"graph\"")
+    if not found:
+        raise GraphFileError(f"{path}: no graph in the file")
+
+
+def _jsonl(text: str, path) -> Iterator[tuple[int, object]]:
+    for no, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                yield no, json.loads(line)
+            except json.JSONDecodeError as e:
+                raise GraphFileError(f"{path}:{no}: invalid JSON: {e.msg}") from None
+
+
+def prover(name: str) -> Decide:
+    """The decision function of a prover bridge: ``z3`` or ``e`` (imported when asked for)."""
+    if name == "z3":
+        from provers.z3_bridge import decide
+
+        return lambda premises, goal, timeout: decide(premises, goal, timeout=timeout, explain=False)
+    if name == "e":
+        try:
+            from provers.eprover import decide_e, eprover_path  # noqa: PLC0415 - optional back end
+
+            eprover_path()
+        except (ImportError, RuntimeError) as e:
+            raise ProverUnavailable(f"E prover: {e}") from None
+        return lambda premises, goal, timeout: decide_e(premises, goal, timeout=timeout)
+    raise ValueError(f"unknown prover {name!r}; choose z3 or e")
+
+
+class Checker:
+    """Checks graphs one after another, remembering derivations already checked."""
+
+    def __init__(self, decide: Decide, timeout: float = 10.0):
+        self.decide, self.timeout = decide, timeout
+        self.report = Report()
+        self._done: dict[tuple, str | None] = {}  # derivation key -> failure reason
+
+    def check(self, data: dict) -> None:
+        self.report.graphs += 1
+        gno = self.report.graphs
+        nodes, sources, edge_kind, faults = _read(data)
+        self.report.nodes += len(nodes)
+        for node_id, reason in faults:
+            self._fail(gno, node_id, "integrity", reason)
+        formulas: dict[str, Node] = {}
+        for node_id, attrs in nodes.items():
+            try:
+                f = parse_formula(attrs.get("formula", ""), "folio", strict=True)
+            except (ValueError, TypeError) as e:
+                self._fail(gno, node_id, "integrity", f"formula does not read: {str(e).splitlines()[0]}")
+                continue
+            if content_id(f) != node_id:
+                self._fail(gno, node_id, "integrity", f"formula's content id is {content_id(f)}, not the node id")
+                continue
+            formulas[node_id] = f
+        for node_id in sorted(formulas):
+            rule = nodes[node_id].get("rule", "given")
+            srcs = sorted(sources.get(node_id, ()))
+            missing = [s for s in srcs if s not in formulas]
+            if missing:
+                self._fail(gno, node_id, rule, f"source {missing[0]} is unreadable or missing")
+                continue
+            kinds = tuple(edge_kind.get((s, node_id), "") for s in srcs)
+            key = (rule, node_id, tuple(srcs), kinds)
+            if key not in self._done:
+                self._done[key] = self._check_one(rule, formulas[node_id], [formulas[s] for s in srcs], kinds)
+                reason = self._done[key]
+                if reason is None:
+                    self.report.ok[rule] += 1
+                else:
+                    self._fail(gno, node_id, rule, reason)
+
+    def _fail(self, gno: int, node_id: str, rule: str, reason: str) -> None:
+        self.report.failed[rule] += 1
+        self.report.failures.append(Failure(gno, node_id, rule, reason))
+
+    def _entails(self, premises: list, goal: Node) -> str | None:
+        v = self.decide(premises, goal, self.timeout)
+        if v.outcome is Outcome.TRUE:
+            return None
+        return f"{v.outcome.value}" + (f" ({v.reason})" if v.reason else "")
+
+    def _check_one(self, rule: str, phi: Node, srcs: list, kinds: tuple) -> str | None:
+        if rule == "given":
+            return None if not srcs else f"a given fact has {len(srcs)} source(s)"
+        if rule == "law":
+            if srcs:
+                return f"a law instance has {len(srcs)} source(s)"
+            why = self._entails([], phi)
+            return None if why is None else f"not valid: {why}"
+        if rule in ("entailment", "apply"):
+            if rule == "apply" and not srcs:
+                return "apply without sources"
+            why = self._entails(srcs, phi)
+            return None if why is None else f"sources do not entail it: {why}"
+        if rule in ("rewrite", "strengthen"):
+            parents = [f for f, k in zip(srcs, kinds) if k == "parent"]
+            if not parents and len(srcs) == 1:
+                parents = srcs
+            if len(parents) != 1:
+                return f"{rule} needs exactly one parent, has {len(parents)}"
+            lemmas = [f for f, k in zip(srcs, kinds) if k != "parent"] if len(srcs) > 1 else []
+            if rule == "rewrite":
+                why = self._entails(lemmas + parents, phi)
+                if why is not None:
+                    return f"parent and lemmas do not entail it: {why}"
+            why = self._entails(lemmas + [phi], parents[0])
+            return None if why is None else f"it and the lemmas do not entail the parent: {why}"
+        return f"unknown rule {rule!r} (known: {', '.join(RULES)})"
+
+
+def _read(data: dict) -> tuple[dict, dict, dict, list]:
+    """Nodes (id -> attrs), sources (id -> [ids]), edge kinds, and structural faults."""
+    faults: list[tuple[str, str]] = []
+    nodes: dict[str, dict] = {}
+    for n in data.get("nodes", []):
+        if not isinstance(n, dict) or not isinstance(n.get("id"), str):
+            faults.append(("?", "a node without a string id"))
+            continue
+        if n["id"] in nodes:
+            faults.append((n["id"], "node listed twice"))
+        nodes[n["id"]] = n
+    sources: dict[str, list[str]] = {}
+    kinds: dict[tuple[str, str], str] = {}
+    for e in data.get("edges", data.get("links", [])):
+        s, t = (e.get("source"), e.get("target")) if isinstance(e, dict) else (None, None)
+        if s not in nodes or t not in nodes:
+            faults.append((str(t), f"edge {s} -> {t} joins a node that is not in the graph"))
+            continue
+        sources.setdefault(t, []).append(s)
+        kinds[(s, t)] = e.get("as", "")
+    cycle = _cycle_node(nodes, sources)
+    if cycle is not None:
+        faults.append((cycle, "the graph has a cycle through this node"))
+    return nodes, sources, kinds, faults
+
+
+def _cycle_node(nodes: dict, sources: dict) -> str | None:
+    """A node on a cycle, or None (iterative three-colour DFS over source edges)."""
+    colour: dict[str, int] = {}
+    for root in sorted(nodes):
+        if colour.get(root):
+            continue
+        stack = [(root, iter(sorted(sources.get(root, ()))))]
+        colour[root] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                colour[node] = 2
+                stack.pop()
+            elif colour.get(nxt) == 1:
+                return nxt
+            elif not colour.get(nxt) and nxt in nodes:
+                colour[nxt] = 1
+                stack.append((nxt, iter(sorted(sources.get(nxt, ())))))
+    return None
+
+
+def verify_file(path: str | Path, prover_name: str = "z3", timeout: float = 10.0,
+                on_graph: Callable[[int], None] | None = None) -> Report:
+    """Check every graph in the file. Raises :class:`GraphFileError`, :class:`ProverUnavailable`."""
+    checker = Checker(prover(prover_name), timeout)
+    for data in graphs_in_file(path):
+        checker.check(data)
+        if on_graph:
+            on_graph(checker.report.graphs)
+    return checker.report

@@ -1,0 +1,456 @@
+"""Resumable batch mutation: ``nsp synth mutate IN.jsonl -o OUT.jsonl``.
+
+Input (JSONL, one object a line), two shapes, mixed freely:
+
+- FOLIO rows (``premises-FOL``; ``conclusion-FOL`` if any): rows are grouped by ``story_id``
+  into one item ``folio-story-<id>`` whose theorems are built by :mod:`synth.theorems`;
+- nsp theorems ``{"id", "premises": [...], "conclusion": "..."}``: one item each (``id``
+  defaults to ``line-<n>``); an input Z3 does not prove is reported as an error.
+
+Files: ``OUT`` (one record per mutant, see :mod:`synth.item`), ``OUT.errors.jsonl`` (one line
+per problem: bad line, bad formula, not a theorem, crashed worker), ``OUT.stats.json`` (counts
+and timings), and the journal ``OUT.journal``.
+
+Crash safety. Workers never write files; the main process appends one line per finished item
+to the journal with a single ``write`` followed by ``fsync``. Its first line holds the job's
+parameters (and the input's SHA-256): a rerun with other parameters is refused. On start, a
+torn last line (no newline: the process died mid-write) is cut off; items whose id is in the
+journal are done and are not run again. When every item is done, ``OUT`` and the errors file
+are rebuilt from the journal in input order (duplicate mutants across items dropped: the
+first wins) and replace the old files atomically (``os.replace``). So ``kill -9`` at any
+moment, then the same command again, gives exactly the output of an uninterrupted run, and
+the same seed always gives the same bytes, with any number of workers.
+
+Execution: local processes (``concurrent.futures`` with the forkserver start method) by
+default; ``ray`` runs the same function as Ray tasks (``"local"`` starts a Ray instance in this
+process unless one is already initialised; anything else is passed to ``ray.init(address=)``,
+e.g. ``auto``). A worker process that dies takes its in-flight items with it: they run again,
+each alone, and an item that kills a worker by itself is reported as an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
+
+JOURNAL_FORMAT = "nsp-synth-mutate/1"
+
+
+class JobError(Exception):
+    """The job cannot start or finish (bad input file, journal of another job): exit code 2."""
+
+
+class MissingDependency(JobError):
+    """An optional back end (Ray) is not installed: exit code 3."""
+
+
+@dataclass(frozen=True)
+class JobParams:
+    per_theorem: int = 5
+    seed: int = 0
+    rlimit: int = DEFAULT_RLIMIT
+    timeout: float = DEFAULT_TIMEOUT
+    max_literals: int = 8
+    limit: int | None = None  # only the first N items
+
+
+@dataclass
+class JobResult:
+    items: int = 0
+    items_run: int = 0  # items processed by this invocation (the rest came from the journal)
+    theorems: int = 0
+    candidates: int = 0
+    tried: int = 0
+    kept: int = 0
+    mutants: int = 0  # records written (kept, minus duplicates across items)
+    duplicates_across_items: int = 0
+    rejected: dict = field(default_factory=dict)
+    errors: int = 0
+    wall_seconds: float = 0.0
+    item_seconds: float = 0.0  # sum over items of the wall time a worker spent on them
+    item_cpu_seconds: float = 0.0  # ... and of the CPU time it used (robust to a loaded machine)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def side_paths(out: Path) -> dict[str, Path]:
+    stem = out.name[: -len(".jsonl")] if out.name.endswith(".jsonl") else out.name
+    return {
+        "errors": out.with_name(stem + ".errors.jsonl"),
+        "stats": out.with_name(stem + ".stats.json"),
+        "journal": out.with_name(out.name + ".journal"),
+    }
+
+
+# ---------------------------------------------------------------- input
+
+
+def read_items(path: Path) -> tuple[list[dict], list[dict]]:
+    """Items in input order, and errors for lines that are not items."""
+    items: dict[str, dict] = {}
+    errors: list[dict] = []
+    try:
+        f = path.open("r", encoding="utf-8")
+    except OSError as e:
+        raise JobError(f"{path}: {e.strerror or e}") from None
+    with f:
+        for no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                errors.append({"id": f"line-{no}", "kind": "bad-input", "error": f"invalid JSON: {e.msg}"})
+                continue
+            if not isinstance(obj, dict):
+                errors.append({"id": f"line-{no}", "kind": "bad-input", "error": "not a JSON object"})
+                continue
+            if "premises-FOL" in obj:
+                sid = obj.get("story_id", obj.get("example_id", f"line{no}"))
+                item_id = f"folio-story-{sid}"
+                item = items.setdefault(item_id, {
+                    "id": item_id, "kind": "folio", "syntax": "folio",
+                    "premises": obj["premises-FOL"], "conclusions": [],
+                })
+                conc = obj.get("conclusion-FOL")
+                if isinstance(conc, str) and conc not in item["conclusions"]:
+                    item["conclusions"].append(conc)
+            elif "premises" in obj and "conclusion" in obj:
+                item_id = str(obj.get("id", f"line-{no}"))
+                if item_id in items:
+                    errors.append({"id": f"line-{no}", "kind": "bad-input", "error": f"duplicate id {item_id!r}"})
+                    continue
+                items[item_id] = {
+                    "id": item_id, "kind": "theorem", "syntax": obj.get("syntax", "auto"),
+                    "premises": obj["premises"], "conclusions": [obj["conclusion"]],
+                }
+            else:
+                errors.append({"id": f"line-{no}", "kind": "bad-input",
+                               "error": 'expected "premises-FOL" (FOLIO) or "premises" and "conclusion"'})
+    return list(items.values()), errors
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- the worker side
+
+
+def process_item(item: dict, params: dict) -> dict:
+    """Run one item in a worker; never raises (a failure becomes an error entry)."""
+    from synth.item import run_item
+    from synth.theorems import Budget
+
+    try:
+        budget = Budget(params["rlimit"], params["timeout"])
+        return run_item(item, params["per_theorem"], params["seed"], budget, params["max_literals"])
+    except Exception as e:  # noqa: BLE001 - reported per item, the job goes on
+        return {"id": item["id"], "records": [], "stats": {},
+                "errors": [{"id": item["id"], "kind": "internal", "error": f"{type(e).__name__}: {e}"}]}
+
+
+# ---------------------------------------------------------------- journal
+
+
+def _dump(obj) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+class Journal:
+    """Append-only, fsynced, one line per finished item (see module docstring)."""
+
+    def __init__(self, path: Path, header: dict):
+        self.path = path
+        self.entries: dict[str, dict] = {}
+        if path.exists():
+            self._load(header)
+        else:
+            self._append_raw(_dump({"journal": JOURNAL_FORMAT, **header}))
+
+    def _load(self, header: dict) -> None:
+        data = self.path.read_bytes()
+        end = data.rfind(b"\n") + 1
+        if end < len(data):  # a torn last line: cut it off
+            with self.path.open("r+b") as f:
+                f.truncate(end)
+                f.flush()
+                os.fsync(f.fileno())
+            data = data[:end]
+        lines = data.splitlines()
+        if not lines:
+            self._append_raw(_dump({"journal": JOURNAL_FORMAT, **header}))
+            return
+        try:
+            first = json.loads(lines[0])
+        except json.JSONDecodeError:
+            first = None
+        if not isinstance(first, dict) or first.get("journal") != JOURNAL_FORMAT:
+            raise JobError(f"{self.path} is not a journal of this job; delete it or use --fresh")
+        if {k: first.get(k) for k in header} != header:
+            raise JobError(f"{self.path} was written by a job with other parameters or input; "
+                           "delete it or use --fresh")
+        for line in lines[1:]:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # cannot happen with one writer; the item simply runs again
+            self.entries.setdefault(entry["id"], entry)
+
+    def _append_raw(self, data: bytes) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def append(self, entry: dict) -> None:
+        if entry["id"] in self.entries:
+            return
+        self._append_raw(_dump(entry))
+        self.entries[entry["id"]] = entry
+
+
+def write_atomic(path: Path, lines: Iterable[bytes]) -> None:
+    """Write ``path`` through a temporary file, fsync, then ``os.replace``."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with tmp.open("wb") as f:
+        for line in lines:
+            f.write(line)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+# ---------------------------------------------------------------- executors
+
+
+def _mp_context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _pool_pass(items: list[dict], params: dict, workers: int, on_result: Callable[[dict], None],
+               fn: Callable[[dict, dict], dict]) -> list[dict]:
+    """Run ``fn`` on items in a process pool, at most ``workers`` in flight, until done or a
+    worker dies; returns the items that were in flight when it died (the rest of the items
+    either finished or never started: the caller tells them apart by what it received)."""
+    size = max(1, min(workers, len(items)))
+    pool = ProcessPoolExecutor(max_workers=size, mp_context=_mp_context())
+    queue = list(reversed(items))
+    inflight: dict = {}
+    lost: list[dict] = []
+    try:
+        while (queue or inflight) and not lost:
+            while queue and len(inflight) < size:
+                item = queue.pop()
+                inflight[pool.submit(fn, item, params)] = item
+            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for fut in done:
+                item = inflight.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    lost.append(item)
+                    continue
+                on_result(result)
+        lost.extend(inflight.values())  # a broken pool fails every running item
+    finally:
+        pool.shutdown(wait=not lost, cancel_futures=True)
+    return lost
+
+
+def run_local(items: list[dict], params: dict, workers: int, on_result: Callable[[dict], None],
+              fn: Callable[[dict, dict], dict] = process_item) -> None:
+    """Run ``fn(item, params)`` for every item in local worker processes; ``on_result`` gets
+    each result in the main process, in completion order. The items running when a worker
+    died run again, each alone; one that kills its worker alone gets a ``worker-crashed``
+    error entry."""
+    finished: set[str] = set()
+
+    def record(entry: dict) -> None:
+        finished.add(entry["id"])
+        on_result(entry)
+
+    suspects: set[str] = set()
+    queue = list(items)
+    while queue:
+        fresh = [it for it in queue if it["id"] not in suspects]
+        if fresh:
+            suspects.update(it["id"] for it in _pool_pass(fresh, params, workers, record, fn))
+        else:
+            item = queue[0]
+            if _pool_pass([item], params, 1, record, fn):
+                record({"id": item["id"], "records": [], "stats": {}, "errors": [
+                    {"id": item["id"], "kind": "worker-crashed", "error": "the worker process died on this item"}]})
+        queue = [it for it in queue if it["id"] not in finished]
+
+
+def import_ray():
+    try:
+        import ray
+    except ImportError:
+        raise MissingDependency("Ray is not installed; install it with: pip install 'nsp[ray]'") from None
+    return ray
+
+
+def run_ray(items: list[dict], params: dict, workers: int, address: str, on_result: Callable[[dict], None]) -> None:
+    ray = import_ray()
+    started = False
+    if not ray.is_initialized():
+        try:
+            if address == "local":
+                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+            else:
+                ray.init(address=address, log_to_driver=False)
+        except Exception as e:  # noqa: BLE001 - Ray raises several kinds; all mean "no cluster"
+            raise JobError(f"cannot start or reach Ray at {address!r}: {type(e).__name__}: {e}") from None
+        started = True
+    try:
+        task = ray.remote(num_cpus=1, max_retries=1)(process_item)
+        cpus = int(ray.cluster_resources().get("CPU", workers)) or 1
+        queue = list(items)
+        inflight: dict = {}
+        while queue or inflight:
+            while queue and len(inflight) < 2 * cpus:
+                item = queue.pop(0)
+                inflight[task.remote(item, params)] = item
+            done, _ = ray.wait(list(inflight), num_returns=1)
+            for ref in done:
+                item = inflight.pop(ref)
+                try:
+                    result = ray.get(ref)
+                except Exception as e:  # noqa: BLE001 - the task died twice: report the item
+                    result = {"id": item["id"], "records": [], "stats": {}, "errors": [
+                        {"id": item["id"], "kind": "worker-crashed", "error": f"Ray task failed: {type(e).__name__}"}]}
+                on_result(result)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+# ---------------------------------------------------------------- the job
+
+
+def run_job(
+    in_path: str | Path,
+    out_path: str | Path,
+    params: JobParams = JobParams(),
+    workers: int = 1,
+    ray: str | None = None,
+    progress: bool = True,
+    fresh: bool = False,
+) -> JobResult:
+    """Run (or resume) the job; see the module docstring. Raises :class:`JobError`."""
+    start = time.monotonic()
+    in_path, out_path = Path(in_path), Path(out_path)
+    paths = side_paths(out_path)
+    items, read_errors = read_items(in_path)
+    if params.limit is not None:
+        items = items[: params.limit]
+    header = {"params": asdict(params), "input_sha256": file_sha256(in_path)}
+    if fresh and paths["journal"].exists():
+        paths["journal"].unlink()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    journal = Journal(paths["journal"], header)
+    pending = [it for it in items if it["id"] not in journal.entries]
+    result = JobResult(items=len(items), items_run=len(pending))
+
+    with _progress(progress, len(items), len(items) - len(pending)) as advance:
+        def on_result(entry: dict) -> None:
+            journal.append(entry)
+            advance(len(entry.get("records", ())))
+
+        wire = asdict(params)
+        if ray:
+            run_ray(pending, wire, workers, ray, on_result)
+        else:
+            run_local(pending, wire, workers, on_result)
+
+    _assemble(items, read_errors, journal, out_path, paths, result)
+    result.wall_seconds = time.monotonic() - start
+    write_atomic(paths["stats"], [_dump({**result.to_json(), "workers": workers, "ray": ray})])
+    return result
+
+
+def _assemble(items, read_errors, journal: Journal, out_path: Path, paths: dict, result: JobResult) -> None:
+    records, errors, seen = [], list(read_errors), set()
+    rejected: dict[str, int] = {}
+    for item in items:
+        entry = journal.entries[item["id"]]
+        errors.extend(entry.get("errors", ()))
+        st = entry.get("stats", {})
+        result.theorems += st.get("theorems", 0)
+        result.candidates += st.get("candidates", 0)
+        result.tried += st.get("tried", 0)
+        result.kept += st.get("kept", 0)
+        result.item_seconds += st.get("seconds", 0.0)
+        result.item_cpu_seconds += st.get("cpu_seconds", 0.0)
+        for k, v in st.get("rejected", {}).items():
+            rejected[k] = rejected.get(k, 0) + v
+        for rec in entry.get("records", ()):
+            if rec["mutant_id"] in seen:
+                result.duplicates_across_items += 1
+                continue
+            seen.add(rec["mutant_id"])
+            records.append(rec)
+    result.rejected = dict(sorted(rejected.items()))
+    result.mutants = len(records)
+    result.errors = len(errors)
+    write_atomic(out_path, (_dump(r) for r in records))
+    write_atomic(paths["errors"], (_dump(e) for e in errors))
+
+
+class _progress:
+    """A rich progress bar on stderr (or nothing); yields ``advance(n_mutants)``."""
+
+    def __init__(self, enabled: bool, total: int, done: int):
+        self.enabled, self.total, self.done = enabled, total, done
+        self.mutants = 0
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda n: None
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        self.bar = Progress(TextColumn("[bold]mutate[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True))
+        self.bar.__enter__()
+        self.task = self.bar.add_task("items", total=self.total, completed=self.done)
+
+        def advance(n: int) -> None:
+            self.mutants += n
+            self.bar.update(self.task, advance=1, description=f"items, {self.mutants} new mutants")
+
+        return advance
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            self.bar.__exit__(*exc)
+        return False

@@ -1,0 +1,183 @@
+"""Theorems to mutate, and the Z3 calls that establish them.
+
+A :class:`Theorem` is ``premises ⊢ conclusion`` with Z3's verdict True (premises consistent and
+entailing the conclusion) and ``used``: the indices of a minimal set of premises that suffices.
+Its *statement* is the single closed formula ``(P1 ∧ … ∧ Pn) → C`` (``C`` when there are no
+premises): it is the fact the provenance graph records for the theorem.
+
+Where theorems come from (:func:`theorems_from_premises`), for a premise set without conclusions
+(FOLIO's gold FOL has none):
+
+- ``holdout:pK``: premise K held out as the conclusion, kept when the others prove it;
+- ``literal``: a ground literal ``P(c…)`` or ``¬P(c…)`` over the set's own predicates and
+  constants that the premises prove, whose proof needs at least two premises (a literal one
+  premise gives is just read off it), and that is not itself a premise (at most
+  ``max_literals``, in the order predicates and constants first occur).
+
+Z3 budgets: every call runs under a Z3 resource limit (``rlimit``, deterministic, unlike a wall
+clock) and a generous wall-clock timeout as a backstop, so the same input gives the same
+theorems on a loaded machine and on an idle one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Sequence
+
+import z3
+
+from nsp.logic.analysis import signature
+from nsp.logic.canon import content_id
+from nsp.logic.ir import Atom, Const, Implies, Node, Not, conj
+from provers.outcome import Outcome, Verdict
+from provers.z3_bridge import decide, translate
+from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
+
+MAX_ATOMS = 64  # ground atoms tried per premise set
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Z3 limits for one call: ``rlimit`` (resource units, deterministic) and ``timeout`` (s)."""
+
+    rlimit: int = DEFAULT_RLIMIT
+    timeout: float = DEFAULT_TIMEOUT
+
+
+@contextmanager
+def _rlimit(units: int):
+    z3.set_param("rlimit", units)
+    try:
+        yield
+    finally:
+        z3.set_param("rlimit", 0)
+
+
+def prove(premises: Sequence[Node], conclusion: Node, budget: Budget, explain: bool = False) -> Verdict:
+    """Z3's verdict on premises ⊢ conclusion under ``budget``."""
+    with _rlimit(budget.rlimit):
+        return decide(list(premises), conclusion, timeout=budget.timeout, explain=explain)
+
+
+@dataclass(frozen=True)
+class Theorem:
+    premises: tuple[Node, ...]
+    conclusion: Node
+    used: tuple[int, ...]
+    source: str
+
+    @property
+    def statement(self) -> Node:
+        return statement(self.premises, self.conclusion)
+
+
+def statement(premises: Sequence[Node], conclusion: Node) -> Node:
+    """``(P1 ∧ … ∧ Pn) → C``, or ``C`` with no premises."""
+    return Implies(conj(premises), conclusion) if premises else conclusion
+
+
+def establish(
+    premises: Sequence[Node], conclusion: Node, source: str, budget: Budget, likely: bool = False
+) -> tuple[Theorem | None, Verdict]:
+    """The theorem premises ⊢ conclusion when Z3 says True (with a minimal core), else None.
+
+    ``likely``: the conclusion is expected to hold, so ask for the core at once (asking for
+    explanations of a non-theorem costs a model search, hence the cheap first call otherwise).
+    """
+    v = prove(premises, conclusion, budget, explain=likely)
+    if v.outcome is not Outcome.TRUE:
+        return None, v
+    core = v if likely else prove(premises, conclusion, budget, explain=True)
+    if core.outcome is not Outcome.TRUE:  # only when the budget ran out on the second call
+        return None, core
+    used = core.used if core.used is not None else tuple(range(len(premises)))
+    return Theorem(tuple(premises), conclusion, tuple(used), source), core
+
+
+def theorems_from_premises(premises: Sequence[Node], budget: Budget, max_literals: int = 8) -> list[Theorem]:
+    """Theorems built from a premise set (see module docstring), deterministic order."""
+    premises = list(premises)
+    ids = [content_id(p) for p in premises]
+    out: list[Theorem] = []
+    for i, p in enumerate(premises):
+        if ids.count(ids[i]) > 1:
+            continue  # a duplicated premise proves itself
+        rest = premises[:i] + premises[i + 1 :]
+        thm, _ = establish(rest, p, f"holdout:p{i + 1}", budget)
+        if thm is not None:
+            out.append(thm)
+    if max_literals <= 0:
+        return out
+    premise_ids = set(ids)
+    found = 0
+    for lit in entailed_literals(premises, ground_atoms(premises), budget):
+        if found >= max_literals:
+            break
+        if content_id(lit) in premise_ids:
+            continue
+        thm, _ = establish(premises, lit, "literal", budget, likely=True)
+        if thm is not None and len(thm.used) >= 2:
+            out.append(thm)
+            found += 1
+    return out
+
+
+def entailed_literals(premises: Sequence[Node], atoms: Sequence[Node], budget: Budget) -> list[Node]:
+    """The literals over ``atoms`` that hold in every model of the premises (their backbone),
+    in the order of ``atoms``; [] when the premises have no model or the budget runs out.
+
+    One incremental solver: a model of the premises fixes a candidate value per atom; an atom
+    is entailed when flipping its value is unsat, and every model met on the way rules out the
+    atoms it gives the other value. These are candidates only: each is re-decided by
+    :func:`establish` before it becomes a theorem.
+    """
+    if not atoms:
+        return []
+    tr = translate(list(premises) + list(atoms))
+    prem, exprs = tr.exprs[: len(premises)], tr.exprs[len(premises) :]
+    with _rlimit(budget.rlimit):
+        s = z3.Solver(ctx=tr.ctx)
+        s.set("random_seed", 0)
+        s.set("timeout", max(1, int(budget.timeout * 1000)))
+        s.add(*prem)
+        if s.check() != z3.sat:
+            return []
+        model = s.model()
+        value = [z3.is_true(model.eval(e, model_completion=True)) for e in exprs]
+        open_ = set(range(len(exprs)))
+        out = []
+        for i in range(len(exprs)):
+            if i not in open_:
+                continue
+            open_.discard(i)
+            s.push()
+            s.add(z3.Not(exprs[i]) if value[i] else exprs[i])
+            r = s.check()
+            if r == z3.sat:
+                other = s.model()
+                for j in list(open_):
+                    if z3.is_true(other.eval(exprs[j], model_completion=True)) != value[j]:
+                        open_.discard(j)
+            elif r == z3.unsat:
+                out.append(atoms[i] if value[i] else Not(atoms[i]))
+            s.pop()
+    return out
+
+
+def ground_atoms(formulas: Sequence[Node]) -> list[Node]:
+    """Atoms ``P(c…)`` over the formulas' predicates and constants (first-use order, capped)."""
+    sig = signature(formulas)
+    consts = [Const(s.name) for s in sig.values() if s.kind == "constant"]
+    preds = [s for s in sig.values() if s.kind == "predicate"]
+    out: list[Node] = []
+    for s in preds:
+        if s.arity == 0:
+            out.append(Atom(s.name, ()))
+        elif consts and s.arity <= 2:
+            for args in itertools.product(consts, repeat=s.arity):
+                out.append(Atom(s.name, args))
+        if len(out) >= MAX_ATOMS:
+            break
+    return out[:MAX_ATOMS]
