@@ -143,7 +143,8 @@ def _print_report(report, explain: bool) -> None:
               help="Without --gold-fol: K translations per problem, majority vote (LINC).")
 @click.option("--replay", type=click.Path(dir_okay=False), default=None,
               help="Without --gold-fol: re-score the FOL samples recorded in FILE (an --out file) instead of a model.")
-@click.option("--model", default=None, help="Without --gold-fol: a .gguf file, model folder or hub id (default: embedded SmolLM2-135M).")
+@click.option("--model", default=None, help="Without --gold-fol: a .gguf file, model folder, hub id or 'embedded' "
+              "(default: ~/.cache/nsp/finetuned/default/model if nsp train made it, else the embedded SmolLM2-135M).")
 @click.option("--endpoint", default=None, help="Without --gold-fol: an OpenAI-compatible server URL.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
 @click.option("--split", type=click.Choice(["dev", "train"]), default=None,
@@ -232,7 +233,8 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
 
 @main.command("check")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--model", default=None, help="A .gguf file, model folder or hub id (default: embedded SmolLM2-135M).")
+@click.option("--model", default=None, help="A .gguf file, model folder, hub id or 'embedded' (default: "
+              "~/.cache/nsp/finetuned/default/model if nsp train made it, else the embedded SmolLM2-135M).")
 @click.option("--endpoint", default=None, help="An OpenAI-compatible server URL instead of a local model.")
 @click.option("--replay", type=click.Path(dir_okay=False), default=None, help="Recorded FOL samples instead of a model.")
 @click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True, help="K translations, majority vote.")
@@ -445,11 +447,12 @@ main.add_command(_synth_group)
               help="Run as Ray tasks: 'local' starts a Ray instance here, else ray.init(address=...).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--decided-only", is_flag=True, help="Logic-LM input: only items whose gold label is True or False.")
+@click.option("--full-budget", is_flag=True, help="Go on searching after the first proof (richer trees).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N problems.")
 @click.option("--fresh", is_flag=True, help="Discard the journal of an earlier run and start over.")
 @click.option("--progress/--no-progress", default=True, help="Progress bar on stderr.")
 def synth_search_cmd(problems, out, strategy, policy, simulations, beam_width, max_rounds, workers, ray_address,
-                     seed, decided_only, limit, fresh, progress) -> None:
+                     seed, decided_only, full_budget, limit, fresh, progress) -> None:
     """Search for step-level proofs of PROBLEMS, writing the search trees to OUT.
 
     PROBLEMS: a Logic-LM JSON file (e.g. ProofWriter) or a JSONL of nsp theorems
@@ -460,7 +463,8 @@ def synth_search_cmd(problems, out, strategy, policy, simulations, beam_width, m
     from synth.search import SearchParams, run_search_job
 
     params = SearchParams(strategy=strategy, policy=policy, simulations=simulations, seed=seed,
-                          beam_width=beam_width, max_rounds=max_rounds, decided_only=decided_only, limit=limit)
+                          beam_width=beam_width, max_rounds=max_rounds, decided_only=decided_only, limit=limit,
+                          full_budget=full_budget)
     try:
         r = run_search_job(problems, out, params, workers=workers, ray=ray_address, progress=progress, fresh=fresh)
     except MissingDependency as e:

@@ -24,6 +24,13 @@ sources, φ is valid).
     rewrite     φ is its parent rewritten by lemmas that are equivalences: both directions,
                 lemmas ∪ {parent} ⊢ φ and lemmas ∪ {φ} ⊢ parent.
 
+    induction   an instance of structural induction over a constant ``zero`` and a unary
+                ``succ`` (node attributes ``induction_var`` v, ``zero``, ``succ``): φ is a closed
+                ∀x̄ P with v among x̄; with ȳ = x̄ without v, the source with ``as: base`` is
+                (alpha-equal to) ∀ȳ P[v:=zero] and the one with ``as: step`` is
+                ∀v ((∀ȳ P) → ∀ȳ P[v:=succ(v)]). A syntactic check (no prover): the sources
+                themselves are checked as the facts they are.
+
 For strengthen and rewrite the parent is the one source with ``as: parent`` (or the only
 source); the other sources are the lemmas.
 
@@ -39,12 +46,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from nsp.logic.canon import content_id
-from nsp.logic.ir import Node
+from nsp.logic.analysis import free_vars, substitute
+from nsp.logic.canon import alpha_equal, content_id
+from nsp.logic.ir import App, Const, Forall, Implies, Node, Var
 from nsp.logic.syntax import parse_formula
 from provers.outcome import Outcome, Verdict
 
-RULES = ("given", "law", "entailment", "apply", "strengthen", "rewrite")
+RULES = ("given", "law", "entailment", "apply", "strengthen", "rewrite", "induction")
 Decide = Callable[[list, Node, float], Verdict]
 
 
@@ -172,9 +180,10 @@ class Checker:
                 self._fail(gno, node_id, rule, f"source {missing[0]} is unreadable or missing")
                 continue
             kinds = tuple(edge_kind.get((s, node_id), "") for s in srcs)
-            key = (rule, node_id, tuple(srcs), kinds)
+            extra = tuple(str(nodes[node_id].get(k, "")) for k in ("induction_var", "zero", "succ"))
+            key = (rule, node_id, tuple(srcs), kinds, extra)
             if key not in self._done:
-                self._done[key] = self._check_one(rule, formulas[node_id], [formulas[s] for s in srcs], kinds)
+                self._done[key] = self._check_one(rule, formulas[node_id], [formulas[s] for s in srcs], kinds, extra)
                 reason = self._done[key]
                 if reason is None:
                     self.report.ok[rule] += 1
@@ -191,7 +200,9 @@ class Checker:
             return None
         return f"{v.outcome.value}" + (f" ({v.reason})" if v.reason else "")
 
-    def _check_one(self, rule: str, phi: Node, srcs: list, kinds: tuple) -> str | None:
+    def _check_one(self, rule: str, phi: Node, srcs: list, kinds: tuple, extra: tuple = ()) -> str | None:
+        if rule == "induction":
+            return _induction_instance(phi, srcs, kinds, *extra)
         if rule == "given":
             return None if not srcs else f"a given fact has {len(srcs)} source(s)"
         if rule == "law":
@@ -218,6 +229,31 @@ class Checker:
             why = self._entails(lemmas + [phi], parents[0])
             return None if why is None else f"it and the lemmas do not entail the parent: {why}"
         return f"unknown rule {rule!r} (known: {', '.join(RULES)})"
+
+
+def _induction_instance(phi: Node, srcs: list, kinds: tuple, var: str, zero: str, succ: str) -> str | None:
+    """None when ``phi`` follows by one induction step from its base and step sources."""
+    if not (var and zero and succ):
+        return "induction needs node attributes induction_var, zero and succ"
+    base = [f for f, k in zip(srcs, kinds) if k == "base"]
+    step = [f for f, k in zip(srcs, kinds) if k == "step"]
+    if len(srcs) != 2 or len(base) != 1 or len(step) != 1:
+        return "induction needs exactly two sources, one 'base' and one 'step'"
+    if phi.kind != "forall" or var not in phi.payload or free_vars(phi):
+        return f"the conclusion must be a closed ∀ binding {var}"
+    others = tuple(x for x in phi.payload if x != var)
+    body = phi.children[0]
+
+    def close(f: Node) -> Node:
+        return Forall(others, f) if others else f
+
+    want_base = close(substitute(body, {var: Const(zero)}))
+    want_step = Forall((var,), Implies(close(body), close(substitute(body, {var: App(succ, (Var(var),))}))))
+    if not alpha_equal(base[0], want_base):
+        return f"the base source is not the formula at {var} := {zero}"
+    if not alpha_equal(step[0], want_step):
+        return f"the step source is not ∀{var} (P → P[{var} := {succ}({var})])"
+    return None
 
 
 def _read(data: dict) -> tuple[dict, dict, dict, list]:

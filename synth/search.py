@@ -1,0 +1,431 @@
+"""Resumable batch proof search: ``nsp synth search PROBLEMS -o TREES.jsonl``.
+
+Input, one of:
+
+- a Logic-LM JSON file (a JSON list of ``{id, context, question, options, answer}``, e.g.
+  ProofWriter): each item's sentences are translated by :func:`nsp.parse.english.parse_sentences`
+  (premises and the question's statement together); the gold label is kept;
+- a JSONL of nsp theorems ``{"id", "premises": [...], "conclusion": "..."}`` in any syntax nsp
+  reads (``id`` defaults to ``line-<n>``).
+
+For each problem the search (:mod:`synth.mcts` or :mod:`synth.beam`, with a policy from
+:mod:`synth.policy`) runs from the premises toward the conclusion or its negation; it stops at
+the first proof unless ``full_budget`` (then every simulation is run, which gives richer trees
+for training, and the smallest proof found is kept). Files:
+
+``TREES.jsonl``
+    one record per problem, in input order: ``id``, ``verdict`` (True/False, or null when no
+    proof was found), ``label`` (gold, Logic-LM only), ``correct``, ``simulations``,
+    ``seconds``, ``proof_steps``, ``proof_depth``, ``stats``, ``premises`` and ``conclusion``
+    (FOLIO syntax), and ``tree``: the search tree, one entry per node (state id, parent,
+    action, prior, visit count, Q value, terminal reward; see :mod:`synth.mcts`);
+``TREES.proofs.jsonl``
+    for each solved problem ``{"id", "verdict", "graph"}``: the minimal proof as a provenance
+    graph (:meth:`synth.state.ProofState.proof_graph`); ``nsp graph verify`` reads this file;
+``TREES.errors.jsonl``
+    one line per problem that could not be searched (unreadable input, untranslatable
+    sentence, crashed worker);
+``TREES.stats.json``
+    counts and timings of the job.
+
+Crash safety and resumption follow :mod:`synth.batch`: workers never write files; the main
+process appends one fsynced line per finished problem to ``TREES.jsonl.journal``, whose first
+line holds the job's parameters and the input's SHA-256 (a rerun with other parameters is
+refused; ``fresh`` discards it). Problems already in the journal are not run again, a torn
+last line is cut off, and the output files are rebuilt from the journal in input order and
+replaced atomically. The seed of each problem is derived from the job seed and the problem id
+(SHA-256), so the output does not depend on the number of workers or on the order they finish.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from synth.batch import Journal, JobError, _dump, _mp_context, file_sha256, import_ray, write_atomic
+
+STRATEGIES = ("mcts", "beam")
+POLICIES = ("overlap", "uniform")
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    strategy: str = "mcts"
+    policy: str = "overlap"
+    simulations: int = 200
+    seed: int = 0
+    beam_width: int = 8
+    max_rounds: int = 16
+    decided_only: bool = False  # Logic-LM: skip items whose gold label is not True/False
+    limit: int | None = None
+    full_budget: bool = False  # go on searching after the first proof (richer trees)
+
+    def config(self):
+        from synth.mcts import SearchConfig
+
+        return SearchConfig(simulations=self.simulations, beam_width=self.beam_width, max_rounds=self.max_rounds,
+                            stop_on_proof=not self.full_budget)
+
+
+@dataclass
+class SearchJobResult:
+    items: int = 0
+    items_run: int = 0
+    solved: int = 0
+    correct: int = 0
+    labelled: int = 0
+    errors: int = 0
+    simulations: int = 0
+    wall_seconds: float = 0.0
+    item_seconds: float = 0.0
+    verdicts: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def side_paths(out: Path) -> dict[str, Path]:
+    stem = out.name[: -len(".jsonl")] if out.name.endswith(".jsonl") else out.name
+    return {
+        "proofs": out.with_name(stem + ".proofs.jsonl"),
+        "errors": out.with_name(stem + ".errors.jsonl"),
+        "stats": out.with_name(stem + ".stats.json"),
+        "journal": out.with_name(out.name + ".journal"),
+    }
+
+
+def problem_seed(seed: int, problem_id: str) -> int:
+    return int(hashlib.sha256(f"{seed}:{problem_id}".encode("utf-8")).hexdigest()[:16], 16)
+
+
+# ---------------------------------------------------------------- input
+
+
+def read_problems(path: Path, decided_only: bool = False) -> tuple[list[dict], list[dict]]:
+    """Problems in input order (not yet translated), and errors for unreadable entries."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise JobError(f"{path}: {getattr(e, 'strerror', None) or e}") from None
+    if text.lstrip().startswith("["):
+        return _read_logiclm(path, decided_only)
+    items: dict[str, dict] = {}
+    errors: list[dict] = []
+    for no, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            errors.append({"id": f"line-{no}", "kind": "bad-input", "error": f"invalid JSON: {e.msg}"})
+            continue
+        if not isinstance(obj, dict) or not isinstance(obj.get("premises"), list) or "conclusion" not in obj:
+            errors.append({"id": f"line-{no}", "kind": "bad-input",
+                           "error": 'expected an object with "premises" (a list) and "conclusion"'})
+            continue
+        pid = str(obj.get("id", f"line-{no}"))
+        if pid in items:
+            errors.append({"id": f"line-{no}", "kind": "bad-input", "error": f"duplicate id {pid!r}"})
+            continue
+        items[pid] = {"id": pid, "kind": "theorem", "premises": obj["premises"], "conclusion": obj["conclusion"],
+                      "syntax": obj.get("syntax", "auto"), "label": obj.get("label")}
+    return list(items.values()), errors
+
+
+def _read_logiclm(path: Path, decided_only: bool) -> tuple[list[dict], list[dict]]:
+    from nsp.logic.problem import ProblemError
+    from nsp.parse.logiclm import read_logiclm_json
+
+    try:
+        rows = read_logiclm_json(path)
+    except ProblemError as e:
+        raise JobError(str(e)) from None
+    items: dict[str, dict] = {}
+    errors: list[dict] = []
+    for row in rows:
+        if decided_only and row.label not in ("True", "False"):
+            continue
+        if row.id in items:
+            errors.append({"id": row.id, "kind": "bad-input", "error": f"duplicate id {row.id!r}"})
+            continue
+        items[row.id] = {"id": row.id, "kind": "logiclm", "sentences": row.premises,
+                         "statement": row.conclusion, "label": row.label}
+    return list(items.values()), errors
+
+
+def translate_item(item: dict):
+    """(premises, conclusion) as IR formulas; raises ValueError naming what went wrong."""
+    if item["kind"] == "logiclm":
+        from nsp.parse.english import parse_sentences
+
+        parsed = parse_sentences(list(item["sentences"]) + [item["statement"]])
+        bad = [p for p in parsed if p.formula is None]
+        if bad:
+            raise ValueError(f"untranslated sentence {bad[0].sentence!r}: {bad[0].reason}")
+        formulas = [p.formula for p in parsed]
+        return formulas[:-1], formulas[-1]
+    from nsp.logic.problem import problem_from_texts
+
+    prob = problem_from_texts([str(p) for p in item["premises"]], str(item["conclusion"]), item.get("syntax", "auto"),
+                              id=item["id"])
+    return list(prob.premises), prob.conclusion
+
+
+# ---------------------------------------------------------------- one problem
+
+
+def search_problem(premises, conclusion, params: SearchParams, problem_id: str = "problem",
+                   lemmas=(), policy=None):
+    """Search one problem; returns (SearchResult, proof graph or None)."""
+    from synth.beam import beam_search
+    from synth.mcts import mcts_search
+    from synth.policy import make_policy
+    from synth.state import ProofState
+
+    root = ProofState.initial(premises, conclusion, lemmas)
+    policy = policy or make_policy(params.policy)
+    if params.strategy == "mcts":
+        result = mcts_search(root, policy, params.config(), problem_seed(params.seed, problem_id))
+    elif params.strategy == "beam":
+        result = beam_search(root, policy, params.config())
+    else:
+        raise ValueError(f"unknown strategy {params.strategy!r}; choose mcts or beam")
+    graph = None
+    if result.solved is not None:
+        graph = result.solved.proof_graph(premises, problem_id, strategy=params.strategy, policy=policy.name)
+    return result, graph
+
+
+def proof_depth(graph) -> int:
+    """Longest chain of derived steps in a proof graph (0: the goal is a premise)."""
+    import networkx as nx
+
+    depth: dict[str, int] = {}
+    for n in nx.topological_sort(graph):
+        preds = list(graph.predecessors(n))
+        depth[n] = 1 + max((depth[p] for p in preds), default=-1) if preds else 0
+    return max(depth.values(), default=0)
+
+
+def process_item(item: dict, params: dict) -> dict:
+    """Run one problem in a worker; never raises (a failure becomes an error entry)."""
+    from nsp.graph.provenance import to_json
+    from nsp.logic.syntax import write
+
+    pid = item["id"]
+    try:
+        p = SearchParams(**params)
+        try:
+            premises, conclusion = translate_item(item)
+        except ValueError as e:
+            return {"id": pid, "errors": [{"id": pid, "kind": "bad-input", "error": str(e).splitlines()[0]}]}
+        result, graph = search_problem(premises, conclusion, p, pid)
+        label = item.get("label")
+        record = {
+            "id": pid,
+            "strategy": p.strategy,
+            "policy": p.policy,
+            "verdict": result.verdict,
+            "label": label,
+            "correct": (result.verdict == label) if label in ("True", "False", "Uncertain") else None,
+            "simulations": result.simulations,
+            "seconds": round(result.seconds, 4),
+            "proof_steps": result.proof_steps,
+            "proof_depth": proof_depth(graph) if graph is not None else None,
+            "stats": result.stats,
+            "premises": [write(f, "folio") for f in premises],
+            "conclusion": write(conclusion, "folio"),
+            "tree": result.tree,
+        }
+        entry = {"id": pid, "record": record, "errors": []}
+        if graph is not None:
+            entry["proof"] = {"id": pid, "verdict": result.verdict, "graph": to_json(graph)}
+        return entry
+    except Exception as e:  # noqa: BLE001 - reported per problem, the job goes on
+        return {"id": pid, "errors": [{"id": pid, "kind": "internal", "error": f"{type(e).__name__}: {e}"}]}
+
+
+# ---------------------------------------------------------------- executors
+
+
+def _pool_pass(items: list[dict], params: dict, workers: int, on_result: Callable[[dict], None]) -> list[dict]:
+    lost = []
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(items))), mp_context=_mp_context())
+    try:
+        futures = {pool.submit(process_item, item, params): item for item in items}
+        for fut in as_completed(futures):
+            try:
+                result = fut.result()
+            except BrokenProcessPool:
+                lost.append(futures[fut])
+                continue
+            on_result(result)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return lost
+
+
+def run_local(items: list[dict], params: dict, workers: int, on_result: Callable[[dict], None]) -> None:
+    """Run in this process (``workers == 1``) or a process pool; a problem that kills its
+    worker is retried alone once, then reported as an error."""
+    if workers <= 1:
+        for item in items:
+            on_result(process_item(item, params))
+        return
+    finished: set[str] = set()
+
+    def record(entry: dict) -> None:
+        finished.add(entry["id"])
+        on_result(entry)
+
+    crashes: dict[str, int] = {}
+    queue = list(items)
+    while queue:
+        fresh = [it for it in queue if not crashes.get(it["id"])]
+        if fresh:
+            for it in _pool_pass(fresh, params, workers, record):
+                crashes[it["id"]] = crashes.get(it["id"], 0) + 1
+        else:
+            item = queue[0]
+            if _pool_pass([item], params, 1, record):
+                record({"id": item["id"], "errors": [
+                    {"id": item["id"], "kind": "worker-crashed", "error": "the worker process died on this problem"}]})
+        queue = [it for it in queue if it["id"] not in finished]
+
+
+def run_ray(items: list[dict], params: dict, workers: int, address: str, on_result: Callable[[dict], None]) -> None:
+    ray = import_ray()
+    started = False
+    if not ray.is_initialized():
+        if address == "local":
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        else:
+            ray.init(address=address, log_to_driver=False)
+        started = True
+    try:
+        task = ray.remote(num_cpus=1, max_retries=1)(process_item)
+        cpus = int(ray.cluster_resources().get("CPU", workers)) or 1
+        queue = list(items)
+        inflight: dict = {}
+        while queue or inflight:
+            while queue and len(inflight) < 2 * cpus:
+                item = queue.pop(0)
+                inflight[task.remote(item, params)] = item
+            done, _ = ray.wait(list(inflight), num_returns=1)
+            for ref in done:
+                item = inflight.pop(ref)
+                try:
+                    result = ray.get(ref)
+                except Exception as e:  # noqa: BLE001 - the task died twice: report the problem
+                    result = {"id": item["id"], "errors": [
+                        {"id": item["id"], "kind": "worker-crashed", "error": f"Ray task failed: {type(e).__name__}"}]}
+                on_result(result)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+# ---------------------------------------------------------------- the job
+
+
+def run_search_job(in_path, out_path, params: SearchParams = SearchParams(), workers: int = 1,
+                   ray: str | None = None, progress: bool = True, fresh: bool = False) -> SearchJobResult:
+    """Run (or resume) the job; see the module docstring. Raises :class:`synth.batch.JobError`."""
+    start = time.monotonic()
+    in_path, out_path = Path(in_path), Path(out_path)
+    if params.strategy not in STRATEGIES:
+        raise JobError(f"unknown strategy {params.strategy!r}; choose {' or '.join(STRATEGIES)}")
+    if params.policy not in POLICIES:
+        raise JobError(f"unknown policy {params.policy!r}; choose {' or '.join(POLICIES)}")
+    paths = side_paths(out_path)
+    items, read_errors = read_problems(in_path, params.decided_only)
+    if params.limit is not None:
+        items = items[: params.limit]
+    header = {"job": "nsp-synth-search/1", "params": asdict(params), "input_sha256": file_sha256(in_path)}
+    if fresh and paths["journal"].exists():
+        paths["journal"].unlink()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    journal = Journal(paths["journal"], header)
+    pending = [it for it in items if it["id"] not in journal.entries]
+    result = SearchJobResult(items=len(items), items_run=len(pending))
+    with _Progress(progress, len(items), len(items) - len(pending)) as advance:
+        def on_result(entry: dict) -> None:
+            journal.append(entry)
+            advance(entry)
+
+        wire = asdict(params)
+        if ray:
+            run_ray(pending, wire, workers, ray, on_result)
+        else:
+            run_local(pending, wire, workers, on_result)
+    _assemble(items, read_errors, journal, out_path, paths, result)
+    result.wall_seconds = time.monotonic() - start
+    write_atomic(paths["stats"], [_dump({**result.to_json(), "workers": workers, "ray": ray, "params": asdict(params)})])
+    return result
+
+
+def _assemble(items, read_errors, journal: Journal, out_path: Path, paths: dict, result: SearchJobResult) -> None:
+    trees, proofs, errors = [], [], list(read_errors)
+    verdicts: dict[str, int] = {}
+    for item in items:
+        entry = journal.entries[item["id"]]
+        errors.extend(entry.get("errors", ()))
+        rec = entry.get("record")
+        if rec is None:
+            continue
+        trees.append(rec)
+        if entry.get("proof"):
+            proofs.append(entry["proof"])
+        verdict = str(rec.get("verdict"))
+        verdicts[verdict] = verdicts.get(verdict, 0) + 1
+        result.solved += rec.get("verdict") is not None
+        result.simulations += rec.get("simulations", 0)
+        result.item_seconds += rec.get("seconds", 0.0)
+        if rec.get("correct") is not None:
+            result.labelled += 1
+            result.correct += bool(rec["correct"])
+    result.verdicts = dict(sorted(verdicts.items()))
+    result.errors = len(errors)
+    write_atomic(out_path, (_dump(r) for r in trees))
+    write_atomic(paths["proofs"], (_dump(p) for p in proofs))
+    write_atomic(paths["errors"], (_dump(e) for e in errors))
+
+
+class _Progress:
+    """A rich progress bar on stderr (or nothing); yields ``advance(entry)``."""
+
+    def __init__(self, enabled: bool, total: int, done: int):
+        self.enabled, self.total, self.done = enabled, total, done
+        self.solved = 0
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda entry: None
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        self.bar = Progress(TextColumn("[bold]search[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True))
+        self.bar.__enter__()
+        self.task = self.bar.add_task("problems", total=self.total, completed=self.done)
+
+        def advance(entry: dict) -> None:
+            rec = entry.get("record") or {}
+            self.solved += rec.get("verdict") is not None
+            self.bar.update(self.task, advance=1, description=f"problems, {self.solved} solved now")
+
+        return advance
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            self.bar.__exit__(*exc)
+        return False
