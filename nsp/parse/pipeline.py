@@ -1,0 +1,370 @@
+"""English in, verdict out: ``nsp check`` (one problem) and ``nsp eval`` without ``--gold-fol``.
+
+Datasets: FOLIO JSONL (English ``premises`` / ``conclusion``, ``label``; the FOL columns are not
+used: premises AND conclusion are translated) and Logic-LM JSON (ProofWriter, PrOntoQA, ...; read
+by :func:`nsp.parse.logiclm.read_logiclm_json`). ``split`` (FOLIO only) keeps the ``dev`` or
+``train`` stories (rule in :mod:`nsp.parse.prompts`); the few-shot examples of a problem never
+come from its own story.
+
+Per-problem records (the ``--out`` JSONL, resumable) hold ``id, gold, predicted, time, error``,
+``samples`` (the FOL of every sample, premises then conclusion), ``sources``, ``votes``,
+``discarded`` and ``repaired_samples``: they are a replay file (:mod:`nsp.parse.replay`) as they stand.
+The summary has the keys of :func:`nsp.eval.gold.summarise` plus ``error_rate`` (problems with no
+prediction / problems scored), ``discarded`` (samples, by reason), ``sentences`` (by source) and
+``backend``; ``seconds_per_problem`` excludes loading the model (``load_seconds``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Sequence
+
+from nsp.eval.datasets import normalise_label
+from nsp.eval.gold import _progress, summarise
+from nsp.logic.problem import ProblemError, decode_text
+from nsp.parse.backends import Generator, ReplayMiss, make_backend
+from nsp.parse.translate import ProblemTranslation, Settings, translate_problem
+from nsp.records import ResumableJsonl
+
+
+@dataclass(frozen=True)
+class NLItem:
+    id: str
+    premises: tuple[str, ...]
+    conclusion: str
+    label: str | None
+    story: str | None = None
+    error: str = ""
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_nl_problem(path: str | Path) -> tuple[list[str], str]:
+    """An English problem file: premises one per line, ``---``, the conclusion; or JSON
+    ``{"premises": [...], "conclusion": "..."}``. Raises ProblemError."""
+    path = Path(path)
+    try:
+        text = decode_text(path.read_bytes(), str(path))
+    except OSError as e:
+        raise ProblemError(e.strerror or str(e), str(path)) from None
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ProblemError(f"invalid JSON: {e.msg}", f"{path}:{e.lineno}:{e.colno}") from None
+        prem, conc = (data.get("premises"), data.get("conclusion")) if isinstance(data, dict) else (None, None)
+        if not (isinstance(prem, list) and all(isinstance(p, str) for p in prem) and isinstance(conc, str)):
+            raise ProblemError('expected {"premises": [sentences], "conclusion": "sentence"}', str(path))
+        return [p.strip() for p in prem if p.strip()], conc.strip()
+    premises, conclusion, seen = [], [], False
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line == "---":
+            if seen:
+                raise ProblemError("a second '---' separator", str(path))
+            seen = True
+            continue
+        (conclusion if seen else premises).append(line)
+    if not seen or len(conclusion) != 1 or not premises:
+        raise ProblemError("expected premises one per line, a line '---', then one conclusion", str(path))
+    return premises, conclusion[0]
+
+
+def read_dataset(path: str | Path, split: str | None = None) -> list[NLItem]:
+    """FOLIO JSONL or Logic-LM JSON items (``split``: FOLIO ``dev`` / ``train`` stories only)."""
+    path = Path(path)
+    try:
+        text = decode_text(path.read_bytes(), str(path))
+    except OSError as e:
+        raise ProblemError(e.strerror or str(e), str(path)) from None
+    if text.lstrip().startswith("["):
+        from nsp.parse.logiclm import read_logiclm_json
+
+        items = [NLItem(str(it.id), tuple(it.premises), it.conclusion, normalise_label(it.label))
+                 for it in read_logiclm_json(path)]
+        if split:
+            raise ProblemError("--split applies to FOLIO JSONL only", str(path))
+        odd = next((it for it in items if it.label not in ("True", "False", "Uncertain")), None)
+        if odd is not None:
+            raise ProblemError(f"item {odd.id}: answer {odd.label!r} is not True/False/Unknown (multiple-choice "
+                               "datasets such as LogicalDeduction are not supported)", str(path))
+        return items
+    from nsp.parse.prompts import folio_split
+
+    items = []
+    for no, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as e:
+            items.append(NLItem(f"line{no}", (), "", None, error=f"{path}:{no}: invalid JSON ({e})"))
+            continue
+        story = str(row["story_id"]) if "story_id" in row else None
+        if split and story is not None and folio_split(story) != split:
+            continue
+        prem, conc = row.get("premises"), row.get("conclusion")
+        item_id = str(row.get("example_id", row.get("id", f"line{no}")))
+        if not (isinstance(prem, list) and isinstance(conc, str)):
+            items.append(NLItem(item_id, (), "", normalise_label(row.get("label")), story,
+                                f"{path}:{no}: no English premises / conclusion"))
+            continue
+        kept = tuple(" ".join(p.split()) for p in prem if isinstance(p, str) and p.strip())
+        items.append(NLItem(item_id, kept, " ".join(conc.split()), normalise_label(row.get("label")), story))
+    return items
+
+
+# ---------------------------------------------------------------- one problem
+
+
+class LazyBackend(Generator):
+    """Builds the real back end on first use (a fully symbolic run never loads a model)."""
+
+    def __init__(self, model=None, endpoint=None, replay=None):
+        self.args = (model, endpoint, replay)
+        self.inner: Generator | None = None
+        self.load_seconds = 0.0
+        self.name = (f"replay:{Path(replay).name}" if replay else f"endpoint:{endpoint}" if endpoint
+                     else f"transformers:{model or 'embedded'}")
+        if replay:
+            self._get()  # read the file now: a bad replay file is an input error
+
+    def _get(self) -> Generator:
+        if self.inner is None:
+            t = time.monotonic()
+            model, endpoint, replay = self.args
+            self.inner = make_backend(model=model, endpoint=endpoint, replay=replay)
+            self.load_seconds = time.monotonic() - t
+            self.name = self.inner.name
+        return self.inner
+
+    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96):
+        return self._get().generate(prompts, n, temperature, seed, max_new_tokens)
+
+    def recorded(self, item_id, position):
+        return self._get().recorded(item_id, position) if self.args[2] else None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    translation: ProblemTranslation
+    report: object | None  # provers.decide.Report on the chosen sample, with explanation
+
+
+def check_problem(premises: Sequence[str], conclusion: str, generator: Generator | None,
+                  settings: Settings | None = None, item_id: str = "input") -> CheckResult:
+    """Translate and decide one English problem; explain the chosen sample in its own words."""
+    from provers.decide import prove
+
+    settings = settings or Settings()
+    tr = translate_problem(premises, conclusion, generator, settings, item_id=item_id)
+    report = None
+    if tr.chosen is not None:
+        problem = tr.samples[tr.chosen].problem
+        report = prove(replace(problem, premise_names=tuple(f"p{i + 1}" for i in range(len(problem.premises)))),
+                       timeout=settings.timeout, explain=True)
+    return CheckResult(tr, report)
+
+
+def translation_record(tr: ProblemTranslation) -> dict:
+    """The JSON record of a translation (also a replay line)."""
+    return {
+        "id": tr.id,
+        "predicted": tr.predicted,
+        "votes": tr.votes,
+        "discarded": tr.discarded,
+        "samples": [list(s.fol) for s in tr.samples],
+        "sources": [list(s.sources) for s in tr.samples][:1],
+        "sample_outcomes": [s.outcome or f"discarded: {s.discarded}" for s in tr.samples],
+        "repaired_samples": sum(1 for s in tr.samples if s.repair_rounds),
+        "symbolic": sum(1 for p in tr.parses if p.formula is not None),
+        "sentences": len(tr.parses),
+        "error": tr.error,
+    }
+
+
+def _sentence_rows(result: CheckResult) -> list[dict]:
+    tr = result.translation
+    smp = tr.samples[tr.chosen] if tr.chosen is not None else (tr.samples[0] if tr.samples else None)
+    rows = []
+    for i, (sentence, p) in enumerate(zip(tr.sentences, tr.parses)):
+        role = f"p{i + 1}" if i < len(tr.premises) else "conclusion"
+        row = {"role": role, "text": sentence, "fol": smp.fol[i] if smp else None,
+               "source": smp.sources[i] if smp else ("symbolic" if p.formula is not None else "")}
+        if p.formula is None and p.reason:
+            row["symbolic_parser"] = p.reason
+        rows.append(row)
+    return rows
+
+
+def check_json(result: CheckResult, backend: str = "") -> dict:
+    """``nsp check --json``: verdict, votes, per-sentence FOL and source, explanation."""
+    tr = result.translation
+    out = {
+        "verdict": tr.predicted, "votes": tr.votes, "discarded": tr.discarded, "samples": len(tr.samples),
+        "chosen_sample": tr.chosen, "sentences": _sentence_rows(result), "backend": backend,
+        "all_samples": [{"fol": list(s.fol), "outcome": s.outcome, "discarded": s.discarded, "error": s.error,
+                         "repair_rounds": s.repair_rounds} for s in tr.samples],
+    }
+    if tr.error:
+        out["error"] = tr.error
+    rep = result.report
+    if rep is not None:
+        v = rep.verdict
+        exp: dict = {"outcome": v.outcome.value}
+        if v.used is not None:
+            exp["used"] = [{"role": f"p{i + 1}", "text": tr.premises[i], "fol": str(rep.problem.premises[i])}
+                           for i in v.used]
+        if v.countermodel is not None:
+            exp["countermodel"] = v.countermodel.to_json()
+            exp["countermodel_facts"] = named_facts(v.countermodel)
+            exp["countermodel_lines"] = v.countermodel.describe()
+        if v.model is not None:
+            exp["model"] = v.model.to_json()
+        out["explanation"] = exp
+    return out
+
+
+def named_facts(model, limit: int = 40) -> list[str]:
+    """The model's unary facts about the problem's named individuals: ``Dog(rex)``, ``¬Animal(tom)``."""
+    facts = []
+    for name, element in sorted(model.constants.items()):
+        for pred, rows in sorted(model.predicates.items()):
+            if rows and len(rows[0]) != 1:
+                continue
+            holds = (element,) in {tuple(r) for r in rows}
+            facts.append(f"{'' if holds else '¬'}{pred}({name})")
+    return facts[:limit]
+
+
+def check_lines(result: CheckResult, backend: str = "") -> list[str]:
+    """``nsp check``: the verdict, each sentence with its FOL and who made it, and why."""
+    tr = result.translation
+    votes = ", ".join(f"{o} {n}" for o, n in sorted(tr.votes.items(), key=lambda kv: -kv[1])) or "none"
+    disc = ", ".join(f"{n} {r}" for r, n in sorted(tr.discarded.items()))
+    head = f"{tr.predicted or 'No verdict'}  (votes: {votes}; {len(tr.samples)} sample(s)"
+    head += f"; discarded: {disc})" if disc else ")"
+    lines = [head]
+    if tr.error:
+        lines.append(f"  {tr.error}")
+    which = f"sample {tr.chosen + 1} of {len(tr.samples)}" if tr.chosen is not None else "first sample, unusable"
+    lines.append(f"translation ({which}; model: {backend}):" if tr.samples else "translation: none")
+    for row in _sentence_rows(result):
+        lines.append(f"  {row['role']:>10} [{row['source'] or 'unparsed'}] {row['text']}")
+        lines.append(f"  {'':>10}   {row['fol'] if row['fol'] is not None else '-'}")
+    rep = result.report
+    if rep is None:
+        return lines
+    v = rep.verdict
+    if v.outcome.value in ("True", "False") and v.used is not None:
+        lines.append("the conclusion follows from:" if v.outcome.value == "True"
+                     else "the conclusion is false: its negation follows from:")
+        for i in v.used:
+            lines.append(f"  p{i + 1}: {tr.premises[i]}")
+        if not v.used:
+            lines.append("  (no premise: it holds on its own)" if v.outcome.value == "True"
+                         else "  (no premise: it is self-contradictory)")
+    elif v.outcome.value == "Uncertain":
+        lines.append("neither the conclusion nor its negation follows.")
+        if v.countermodel is not None:
+            lines.append(f"a situation where every premise holds and the conclusion fails ({tr.conclusion}):")
+            facts = named_facts(v.countermodel)
+            if facts:
+                lines.append(f"  {', '.join(facts)}")
+            lines.extend(f"  {l}" for l in v.countermodel.describe())
+        if v.model is not None:
+            lines.append("a situation where every premise holds and so does the conclusion:")
+            lines.extend(f"  {l}" for l in v.model.describe())
+    return lines
+
+
+# ---------------------------------------------------------------- a dataset
+
+
+def evaluate_pipeline(
+    dataset_path: str | Path,
+    limit: int | None = None,
+    samples: int = 1,
+    replay: str | Path | None = None,
+    model: str | None = None,
+    endpoint: str | None = None,
+    out: str | Path | None = None,
+    timeout: float = 10.0,
+    seed: int = 0,
+    split: str | None = None,
+    repair_rounds: int = 1,
+    temperature: float | None = None,
+    semantics: str = "classical",
+    progress: bool = True,
+    generator: Generator | None = None,
+) -> dict:
+    """Translate, decide and score every item; returns the summary (module docstring)."""
+    items = read_dataset(dataset_path, split)
+    if limit is not None:
+        items = items[:limit]
+    backend = generator or LazyBackend(model, endpoint, str(replay) if replay else None)
+    settings = Settings(samples=samples, temperature=temperature, seed=seed, repair_rounds=repair_rounds,
+                        timeout=timeout, semantics=semantics)
+    writer = ResumableJsonl(out) if out else None
+    records: dict[str, dict] = dict(writer.records) if writer else {}
+    cache: dict = {}
+    start = time.monotonic()
+    try:
+        with _progress(progress) as bar:
+            task = bar.add_task(f"eval K={samples}", total=len(items), completed=len(records))
+            for pos, item in enumerate(items):
+                if item.id in records:
+                    continue
+                rec = _evaluate_item(item, pos, backend, settings, cache)
+                records[item.id] = rec
+                if writer:
+                    writer.append(rec)
+                bar.advance(task)
+    except BaseException:
+        if writer:
+            writer.close()  # keep the partial file: a rerun resumes from it
+        raise
+    if writer:
+        writer.finish([i.id for i in items])
+    done = [records[i.id] for i in items if i.id in records]
+    summary = summarise(done)
+    load = getattr(backend, "load_seconds", 0.0)
+    summary["seconds"] = round(time.monotonic() - start, 3)
+    summary["load_seconds"] = round(load, 3)
+    summary["error_rate"] = round(summary["errors"] / summary["n"], 4) if summary["n"] else None
+    summary["samples_per_problem"] = samples
+    summary["discarded"] = dict(sum((Counter(r.get("discarded", {})) for r in done), Counter()))
+    summary["sentences"] = {"symbolic": sum(r.get("symbolic", 0) for r in done),
+                            "model": sum(r.get("sentences", 0) - r.get("symbolic", 0) for r in done)}
+    never_loaded = isinstance(backend, LazyBackend) and backend.inner is None
+    summary["backend"] = "none (every sentence parsed symbolically)" if never_loaded else backend.name
+    summary["split"] = split or "all"
+    summary["semantics"] = semantics
+    return summary
+
+
+def _evaluate_item(item: NLItem, pos: int, backend: Generator, settings: Settings, cache: dict) -> dict:
+    start = time.monotonic()
+    loaded = getattr(backend, "load_seconds", 0.0)
+    rec = {"id": item.id, "gold": item.label, "predicted": None, "error": item.error}
+    if item.story is not None:
+        rec["story"] = item.story
+    if not item.error:
+        try:
+            tr = translate_problem(item.premises, item.conclusion, backend, settings, item_id=item.id,
+                                   position=pos, story=item.story, cache=cache)
+            rec.update(translation_record(tr))
+        except ReplayMiss as e:
+            rec["error"] = str(e)
+    loading = getattr(backend, "load_seconds", 0.0) - loaded  # the model loaded during this item
+    rec["time"] = round(time.monotonic() - start - loading, 6)
+    return rec

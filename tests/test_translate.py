@@ -1,0 +1,152 @@
+"""LINC voting and Logic-LM repair, on recorded samples and a canned server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nsp.parse.backends import EndpointBackend, ReplayBackend
+from nsp.parse.prompts import Retriever, default_retriever, folio_split, load_pool, tokens, translation_prompt
+from nsp.parse.translate import Settings, translate_problem
+from tests.test_backends import CannedServer
+
+DOGS = ["All dogs are animals.", "Rex is a dog."]
+ANIMAL = "Rex is an animal."
+OUTSIDE = "Rex loves to chase squirrels in the park."  # outside the symbolic grammar
+RULE = "∀x (Dog(x) → Animal(x))"
+
+
+def _replay(tmp_path, samples, item_id="p"):
+    f = tmp_path / "replay.jsonl"
+    f.write_text(json.dumps({"id": item_id, "samples": samples}, ensure_ascii=False) + "\n", encoding="utf-8")
+    return ReplayBackend(f)
+
+
+def test_majority_vote_counts_discarded_samples(tmp_path):
+    samples = [
+        [RULE, "Dog(rex)", "Animal(rex)"],  # True
+        [RULE, "Dog(rex)", "Animal(rex)"],  # True
+        [RULE, "Cat(rex)", "Animal(rex)"],  # Uncertain
+        [RULE, "Dog(rex) ∧ ∧", "Animal(rex)"],  # does not parse
+        [RULE, "Dog(rex) ∧ ¬Animal(rex)", "Animal(rex)"],  # inconsistent premises
+    ]
+    tr = translate_problem(DOGS, ANIMAL, _replay(tmp_path, samples), item_id="p")
+    assert tr.predicted == "True" and tr.chosen == 0
+    assert tr.votes == {"True": 2, "Uncertain": 1}
+    assert tr.discarded == {"parse": 1, "inconsistent": 1}
+    assert [s.discarded for s in tr.samples] == ["", "", "", "parse", "inconsistent"]
+    assert "premise 2: column" in tr.samples[3].error
+    # The sentences the symbolic parser reads identically are credited to it.
+    assert tr.samples[0].sources == ("symbolic", "symbolic", "symbolic")
+    assert tr.samples[2].sources == ("symbolic", "model", "symbolic")
+
+
+def test_tie_goes_to_the_outcome_seen_first(tmp_path):
+    samples = [[RULE, "Cat(rex)", "Animal(rex)"], [RULE, "Dog(rex)", "Animal(rex)"]]
+    assert translate_problem(DOGS, ANIMAL, _replay(tmp_path, samples), item_id="p").predicted == "Uncertain"
+    assert translate_problem(DOGS, ANIMAL, _replay(tmp_path, samples[::-1]), item_id="p").predicted == "True"
+
+
+def test_no_usable_sample_is_an_error_not_a_guess(tmp_path):
+    tr = translate_problem(DOGS, ANIMAL, _replay(tmp_path, [[RULE, "Dog(", "Animal(rex)"], [RULE, "Dog(rex)"]]),
+                           item_id="p")
+    assert tr.predicted is None and tr.discarded == {"parse": 2}
+    assert tr.error.startswith("no usable sample (2 parse)")
+
+
+def test_symbolic_parser_carries_a_problem_without_any_model():
+    tr = translate_problem(DOGS + ["Tom is a cat."], ANIMAL, None)
+    assert tr.predicted == "True" and tr.model_calls == 0 and len(tr.samples) == 1
+    assert tr.samples[0].fol == (RULE, "Dog(rex)", "Cat(tom)", "Animal(rex)")
+    assert set(tr.samples[0].sources) == {"symbolic"}
+
+
+def test_unparsed_sentence_without_a_model_is_an_error():
+    tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, None)
+    assert tr.predicted is None and "outside the symbolic parser's grammar" in tr.error
+
+
+def test_only_unparsed_sentences_go_to_the_model_in_one_call_with_k_samples():
+    answers = ["Chase(rex, squirrel)", "Loves(rex)", "Chase(rex, squirrel)"]
+    with CannedServer(lambda p: answers) as srv:
+        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url), Settings(samples=3))
+    assert len(srv.requests) == 1 and srv.requests[0]["n"] == 3
+    prompt = srv.requests[0]["prompt"]
+    assert prompt.endswith(f"English: {OUTSIDE}\nFOL:")
+    assert f"English: All dogs are animals.\nFOL: {RULE}" in prompt  # the problem's own parses as context
+    assert srv.requests[0]["temperature"] > 0
+    assert [s.fol[2] for s in tr.samples] == answers
+    assert tr.votes == {"True": 3} and tr.samples[0].sources == ("symbolic", "symbolic", "model", "symbolic")
+
+
+def test_repair_reprompts_a_parse_failure_with_the_error():
+    def answer(prompt):
+        return ["Chase(rex, squirrel)"] if "Wrong FOL:" in prompt else ["Chase(rex, squirrel) ∧ ∧"]
+
+    with CannedServer(answer) as srv:
+        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url), Settings(repair_rounds=1))
+    assert len(srv.requests) == 2
+    repair = srv.requests[1]["prompt"]
+    assert "Wrong FOL: Chase(rex, squirrel) ∧ ∧\n" in repair and "Problem:" in repair and "^" in repair
+    assert tr.predicted == "True" and tr.samples[0].repair_rounds == 1
+
+    with CannedServer(answer) as srv:
+        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url), Settings(repair_rounds=0))
+    assert len(srv.requests) == 1 and tr.predicted is None and tr.discarded == {"parse": 1}
+
+
+def test_repair_reprompts_the_model_formulas_of_an_inconsistent_core():
+    def answer(prompt):
+        return ["Chase(rex, squirrel)"] if "contradictory" in prompt else ["¬Animal(rex)"]
+
+    with CannedServer(answer) as srv:
+        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url), Settings(repair_rounds=2))
+    assert len(srv.requests) == 2
+    assert "¬Animal(rex)" in srv.requests[1]["prompt"] and RULE in srv.requests[1]["prompt"]
+    assert tr.predicted == "True" and tr.discarded == {}
+
+
+def test_a_shared_cache_translates_a_storys_premises_once():
+    with CannedServer(lambda p: ["Chase(rex, squirrel)"]) as srv:
+        gen, cache = EndpointBackend(srv.url), {}
+        a = translate_problem(DOGS + [OUTSIDE], ANIMAL, gen, cache=cache)
+        b = translate_problem(DOGS + [OUTSIDE], "Rex is a dog.", gen, cache=cache)
+        c = translate_problem(DOGS + [OUTSIDE], "Rex chases a squirrel in the park.", gen, cache=cache)
+    assert (a.model_calls, b.model_calls, c.model_calls) == (1, 0, 1)
+    assert len(srv.requests) == 2  # the third problem asked only for its new conclusion
+
+
+# ---------------------------------------------------------------- prompts and the pool
+
+
+def test_pool_holds_train_stories_only():
+    pool = load_pool()
+    assert len(pool) > 1000
+    assert all(folio_split(e.story) == "train" for e in pool)
+
+
+def test_split_rule_is_by_story_and_stable():
+    assert [folio_split(s) for s in (0, 1, 2, 3, 193)] == [folio_split(s) for s in ("0", "1", "2", "3", "193")]
+    assert folio_split(193) == "dev" and folio_split(406) == "train"
+
+
+def test_retrieval_prefers_overlap_and_skips_the_own_story():
+    r = Retriever(load_pool())
+    best = r.nearest("All people who regularly drink coffee are dependent on caffeine.", 3)
+    assert any("coffee" in e.english.lower() for e in best)
+    assert all(e.story != "406" for e in r.nearest("Rina is a student who drinks coffee.", 5, exclude_story="406"))
+    assert tokens("The dogs are barking") == ["dog", "barking"]
+
+
+def test_prompt_puts_best_example_last():
+    exs = default_retriever().nearest("All cats are mammals.", 3)
+    p = translation_prompt("All cats are mammals.", exs)
+    assert p.rfind(exs[0].english) > p.rfind(exs[2].english)
+    assert p.endswith("English: All cats are mammals.\nFOL:")
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "(" * 300_000, "(" * 1_500, "∀x (P(x) ∧"], ids=["empty", "blank", "huge", "deep", "cut"])
+def test_garbage_model_text_is_discarded_not_raised(tmp_path, bad):
+    tr = translate_problem(DOGS, ANIMAL, _replay(tmp_path, [[RULE, bad, "Animal(rex)"]]), item_id="p")
+    assert tr.predicted is None and tr.discarded == {"parse": 1}
