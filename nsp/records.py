@@ -12,7 +12,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -80,3 +83,44 @@ class ResumableJsonl:
     def close(self) -> None:
         if not self._fh.closed:
             self._fh.close()
+
+
+def progress_bar(enabled: bool) -> Progress:
+    """The rich progress bar every long job shows, on stderr."""
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), disable=not enabled, transient=False,
+    )
+
+
+def run_resumable(
+    items: Sequence,
+    evaluate: Callable[[int, object], dict],
+    out: str | Path | None = None,
+    progress: bool = True,
+    description: str = "",
+) -> dict[str, dict]:
+    """Records by item id: ``evaluate(position, item)`` for each item (items have an ``id``; the
+    record's ``"id"`` must equal it), skipping items already in ``out``'s partial file. With
+    ``out``, every record is appended as it is made and the final file is written in item order;
+    an interruption keeps the partial file, so rerunning resumes."""
+    writer = ResumableJsonl(out) if out else None
+    records: dict[str, dict] = dict(writer.records) if writer else {}
+    try:
+        with progress_bar(progress) as bar:
+            task = bar.add_task(description, total=len(items), completed=len(records))
+            for pos, item in enumerate(items):
+                if str(item.id) in records:
+                    continue
+                rec = evaluate(pos, item)
+                records[str(item.id)] = rec
+                if writer:
+                    writer.append(rec)
+                bar.advance(task)
+    except BaseException:
+        if writer:
+            writer.close()
+        raise
+    if writer:
+        writer.finish([i.id for i in items])
+    return records

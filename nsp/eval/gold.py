@@ -12,22 +12,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from nsp.eval.datasets import GoldItem, read_folio_jsonl
 from nsp.logic.problem import ProblemError, problem_from_texts
-from nsp.records import ResumableJsonl
+from nsp.records import run_resumable
 from provers.z3_bridge import consistent, decide
 
 OUTCOMES = ("True", "False", "Uncertain", "Inconsistent", "Unknown")
-
-
-def _progress(enabled: bool) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), disable=not enabled, transient=False,
-    )
 
 
 def evaluate_item(item: GoldItem, timeout: float, premise_cache: dict) -> dict:
@@ -76,27 +66,10 @@ def evaluate_gold(
     items = list(read_folio_jsonl(path))
     if limit is not None:
         items = items[:limit]
-    writer = ResumableJsonl(out) if out else None
-    records: dict[str, dict] = dict(writer.records) if writer else {}
     cache: dict = {}
     start = time.monotonic()
-    try:
-        with _progress(progress) as bar:
-            task = bar.add_task("eval --gold-fol", total=len(items), completed=len(records))
-            for item in items:
-                if item.id in records:
-                    continue
-                rec = evaluate_item(item, timeout, cache)
-                records[item.id] = rec
-                if writer:
-                    writer.append(rec)
-                bar.advance(task)
-    except BaseException:
-        if writer:
-            writer.close()  # keep the partial file: a rerun resumes from it
-        raise
-    if writer:
-        writer.finish([i.id for i in items])
+    records = run_resumable(items, lambda pos, item: evaluate_item(item, timeout, cache), out, progress,
+                            "eval --gold-fol")
     summary = summarise([records[i.id] for i in items if i.id in records])
     summary["seconds"] = round(time.monotonic() - start, 3)
     return summary

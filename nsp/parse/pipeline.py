@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Sequence
 
 from nsp.eval.datasets import normalise_label
-from nsp.eval.gold import _progress, summarise
+from nsp.eval.gold import summarise
 from nsp.logic.problem import ProblemError, decode_text
 from nsp.parse.backends import Generator, ReplayMiss, make_backend
 from nsp.parse.translate import ProblemTranslation, Settings, translate_problem
-from nsp.records import ResumableJsonl
+from nsp.records import run_resumable
 
 
 @dataclass(frozen=True)
@@ -314,27 +314,10 @@ def evaluate_pipeline(
     backend = generator or LazyBackend(model, endpoint, str(replay) if replay else None)
     settings = Settings(samples=samples, temperature=temperature, seed=seed, repair_rounds=repair_rounds,
                         timeout=timeout, semantics=semantics)
-    writer = ResumableJsonl(out) if out else None
-    records: dict[str, dict] = dict(writer.records) if writer else {}
     cache: dict = {}
     start = time.monotonic()
-    try:
-        with _progress(progress) as bar:
-            task = bar.add_task(f"eval K={samples}", total=len(items), completed=len(records))
-            for pos, item in enumerate(items):
-                if item.id in records:
-                    continue
-                rec = _evaluate_item(item, pos, backend, settings, cache)
-                records[item.id] = rec
-                if writer:
-                    writer.append(rec)
-                bar.advance(task)
-    except BaseException:
-        if writer:
-            writer.close()  # keep the partial file: a rerun resumes from it
-        raise
-    if writer:
-        writer.finish([i.id for i in items])
+    records = run_resumable(items, lambda pos, item: _evaluate_item(item, pos, backend, settings, cache),
+                            out, progress, f"eval K={samples}")
     done = [records[i.id] for i in items if i.id in records]
     summary = summarise(done)
     load = getattr(backend, "load_seconds", 0.0)
