@@ -158,7 +158,10 @@ class TransformersBackend(Generator):
         self.batch_size = batch_size
         self.source = self._resolve(model)
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.set_verbosity_error()  # no load-progress bars or advisory warnings on stderr
+        hf_logging.disable_progress_bar()
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(self.source)
             self.model = AutoModelForCausalLM.from_pretrained(self.source, dtype=getattr(torch, dtype))
