@@ -48,7 +48,7 @@ from nsp.logic.problem import ProblemError, problem_from_texts  # noqa: E402
 from provers.eprover import _problem, decide_e, e_command, eprover_path  # noqa: E402
 from provers.z3_bridge import decide  # noqa: E402
 
-FOLIO = Path("/work/shared/data/folio/folio-train.jsonl")
+FOLIO = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "folio" / "folio-train.jsonl"
 RESULTS = ROOT / "bench" / "results" / "z3_vs_e.json"
 
 CONFIGS = {

@@ -2,7 +2,7 @@
 name consistency across a problem, refusals, and coverage of the ProofWriter / PrOntoQA language.
 
 Sentences quoted from ProofWriter (CC BY 4.0, AI2), PrOntoQA (Apache 2.0) and FOLIO
-(CC BY-SA 4.0, Yale-LILY), as packaged in /work/shared/data (see its README).
+(CC BY-SA 4.0, Yale-LILY), as packaged in ../shared/data (see its README).
 """
 
 from __future__ import annotations

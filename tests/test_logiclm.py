@@ -1,7 +1,7 @@
 """Logic-LM datasets: reading, and the symbolic-only evaluation on real ProofWriter / PrOntoQA.
 
 Data: ProofWriter (CC BY 4.0, AI2) and PrOntoQA (Apache 2.0), Logic-LM packaging (MIT), in
-/work/shared/data (see its README).
+../shared/data (see its README).
 """
 
 from __future__ import annotations
