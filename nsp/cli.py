@@ -38,8 +38,6 @@ def _load_problem(path: str, syntax: str, strict: bool):
         return read_problem_file(path, syntax, strict)
     except ProblemError as e:
         fail(str(e), e.pointer)
-    except RecursionError:  # pragma: no cover - the readers are iterative; belt and braces
-        fail(f"{path}: formula nested too deeply to read")
 
 
 @main.command()

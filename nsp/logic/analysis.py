@@ -84,11 +84,6 @@ class SignatureError(ValueError):
 _SYMBOL_KIND = {"atom": "predicate", "app": "function", "const": "constant"}
 
 
-def symbols_of(node: Node) -> dict[str, Symbol]:
-    """Symbols of one formula; raises :class:`SignatureError` on a clash inside it."""
-    return signature([node], ["the formula"])
-
-
 def signature(formulas: Iterable[Node], where: Iterable[str] | None = None) -> dict[str, Symbol]:
     """Symbol table of several formulas (name -> :class:`Symbol`), in first-use order.
 
@@ -210,11 +205,6 @@ def close_universally(node: Node) -> Node:
 
     fv = sorted(free_vars(node))
     return Forall(tuple(fv), node) if fv else node
-
-
-def as_constants(node: Node, names: Iterable[str]) -> Node:
-    """Turn free occurrences of the named variables into constants of the same name."""
-    return substitute(node, {n: Const(n) for n in names})
 
 
 def rename_symbol(node: Node, symbol: Symbol, new_name: str) -> Node:
