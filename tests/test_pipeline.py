@@ -102,15 +102,17 @@ def _confusion(rows):
     return out
 
 
-def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path):
-    """K=10 samples per problem from the embedded model (first 12 dev problems): same votes."""
+@pytest.mark.parametrize("name, limit", [("folio-dev-k10-n12", 12), ("folio-dev-k10-finetuned80-n40", 40)])
+def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
+    """K=10 samples per problem from the embedded model (first 12 dev problems) and from the
+    fine-tuned one (first 40): the same votes, discards and summary."""
     from tests.conftest import FOLIO_TRAIN
 
-    path = _need(ROOT / "data" / "replay" / "folio-dev-k10-n12.jsonl")
+    path = _need(ROOT / "data" / "replay" / f"{name}.jsonl")
     rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
-    out = ROOT / "data" / "replay" / "folio-dev-k10-n12.summary.json"
+    out = ROOT / "data" / "replay" / f"{name}.summary.json"
     want = json.loads(out.read_text(encoding="utf-8"))
-    s = evaluate_pipeline(_need(FOLIO_TRAIN), split="dev", limit=12, samples=10, replay=path,
+    s = evaluate_pipeline(_need(FOLIO_TRAIN), split="dev", limit=limit, samples=10, replay=path,
                           out=tmp_path / "o.jsonl", progress=False)
     got = [json.loads(l) for l in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [g["votes"] for g in got] == [r["votes"] for r in rows]
