@@ -34,13 +34,9 @@ def normalise_label(label) -> str | None:
     return LABELS.get(str(label).strip().lower(), str(label))
 
 
-def read_folio_jsonl(path: str | Path) -> Iterator[GoldItem]:
-    """Items of a FOLIO JSONL file; a malformed line yields an item with ``error`` set."""
-    path = Path(path)
-    try:
-        text = decode_text(path.read_bytes(), str(path))
-    except OSError as e:
-        raise ProblemError(e.strerror or str(e), str(path)) from None
+def jsonl_rows(text: str, path) -> Iterator[tuple[int, dict | None, str]]:
+    """``(line number, object, "")`` per non-blank line, or ``(line number, None, error)`` when the
+    line is not a JSON object."""
     for no, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -49,7 +45,21 @@ def read_folio_jsonl(path: str | Path) -> Iterator[GoldItem]:
             if not isinstance(row, dict):
                 raise ValueError("not a JSON object")
         except ValueError as e:
-            yield GoldItem(f"line{no}", (), None, None, None, error=f"{path}:{no}: invalid JSON ({e})")
+            yield no, None, f"{path}:{no}: invalid JSON ({e})"
+            continue
+        yield no, row, ""
+
+
+def read_folio_jsonl(path: str | Path) -> Iterator[GoldItem]:
+    """Items of a FOLIO JSONL file; a malformed line yields an item with ``error`` set."""
+    path = Path(path)
+    try:
+        text = decode_text(path.read_bytes(), str(path))
+    except OSError as e:
+        raise ProblemError(e.strerror or str(e), str(path)) from None
+    for no, row, error in jsonl_rows(text, path):
+        if error:
+            yield GoldItem(f"line{no}", (), None, None, None, error=error)
             continue
         item_id = str(row.get("example_id", row.get("id", f"line{no}")))
         prem = row.get("premises-FOL")

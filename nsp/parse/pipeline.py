@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from nsp.eval.datasets import normalise_label
+from nsp.eval.datasets import jsonl_rows, normalise_label
 from nsp.eval.gold import summarise
 from nsp.logic.problem import ProblemError, decode_text
 from nsp.parse.backends import Generator, ReplayMiss, make_backend
@@ -99,15 +99,9 @@ def read_dataset(path: str | Path, split: str | None = None) -> list[NLItem]:
     from nsp.parse.prompts import folio_split
 
     items = []
-    for no, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as e:
-            items.append(NLItem(f"line{no}", (), "", None, error=f"{path}:{no}: invalid JSON ({e})"))
+    for no, row, error in jsonl_rows(text, path):
+        if error:
+            items.append(NLItem(f"line{no}", (), "", None, error=error))
             continue
         story = str(row["story_id"]) if "story_id" in row else None
         if split and story is not None and folio_split(story) != split:
