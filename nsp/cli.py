@@ -149,10 +149,13 @@ def _print_report(report, explain: bool) -> None:
               help="FOLIO: only the dev or train stories (sha256(story_id) % 5 == 0 is dev).")
 @click.option("--repair-rounds", type=click.IntRange(min=0), default=1, show_default=True,
               help="Re-prompt a failing translation with its error up to N times (Logic-LM).")
-@click.option("--semantics", type=click.Choice(["classical", "literal"]), default="classical", show_default=True,
-              help="Without --gold-fol: classical FOL, or the literal reading ProofWriter/PrOntoQA labels use.")
+@click.option("--semantics", type=click.Choice(["auto", "classical", "literal"]), default="auto", show_default=True,
+              help="Without --gold-fol: classical FOL, or the literal reading ProofWriter/PrOntoQA labels use "
+              "(auto: literal for ProofWriter_/ProntoQA_ items, classical otherwise).")
+@click.option("--conclusion-context/--no-conclusion-context", default=False, show_default=True,
+              help="Translate the conclusion after the premises, with their FOL in its prompt.")
 def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-             repair_rounds, semantics):
+             repair_rounds, semantics, conclusion_context):
     """Score a dataset: accuracy, per label, confusion matrix, repairs, time per problem.
 
     With --gold-fol the dataset's own FOL is decided; otherwise the English is translated
@@ -163,7 +166,7 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, m
 
     if not gold_fol:
         _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-                       repair_rounds, semantics)
+                       repair_rounds, semantics, conclusion_context)
         return
     try:
         summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty())
@@ -204,7 +207,7 @@ def _print_summary(s: dict) -> None:
 
 
 def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-                   repair_rounds, semantics="classical") -> None:
+                   repair_rounds, semantics="auto", conclusion_context=False) -> None:
     from nsp.logic.problem import ProblemError
     from nsp.parse.backends import BackendError
     from nsp.parse.pipeline import evaluate_pipeline
@@ -213,6 +216,7 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
         summary = evaluate_pipeline(dataset, limit=limit, samples=samples, replay=replay, model=model,
                                     endpoint=endpoint, out=out, timeout=timeout, seed=seed, split=split,
                                     repair_rounds=repair_rounds, semantics=semantics,
+                                    conclusion_context=conclusion_context,
                                     progress=_sys.stderr.isatty())
     except ProblemError as e:
         fail(str(e))

@@ -243,7 +243,15 @@ def test_literal_semantics_matches_proofwriters_reading(tmp_path):
             if r["id"] == "ProofWriter_AttNeg-OWA-D5-532_Q21"]
     f = tmp_path / "one.json"
     f.write_text(json.dumps(rows), encoding="utf-8")
-    classical = evaluate_pipeline(f, progress=False)
+    classical = evaluate_pipeline(f, semantics="classical", progress=False)
     literal = evaluate_pipeline(f, semantics="literal", progress=False)
     assert classical["confusion"] == {"Uncertain": {"True": 1}}
     assert literal["confusion"] == {"Uncertain": {"Uncertain": 1}} and literal["semantics"] == "literal"
+    # the default picks the literal reading for ProofWriter / PrOntoQA items, classical for the rest
+    auto = evaluate_pipeline(f, progress=False)
+    assert auto["confusion"] == literal["confusion"] and auto["semantics"] == "auto: literal"
+    from nsp.parse.pipeline import semantics_for
+
+    assert [semantics_for(i, "auto") for i in ("ProntoQA_1", "1131", "logical_deduction_0")] == \
+        ["literal", "classical", "classical"]
+    assert semantics_for("ProntoQA_1", "classical") == "classical"

@@ -150,3 +150,54 @@ def test_prompt_puts_best_example_last():
 def test_garbage_model_text_is_discarded_not_raised(tmp_path, bad):
     tr = translate_problem(DOGS, ANIMAL, _replay(tmp_path, [[RULE, bad, "Animal(rex)"]]), item_id="p")
     assert tr.predicted is None and tr.discarded == {"parse": 1}
+
+
+# ---------------------------------------------------------------- one vocabulary per problem
+
+
+def test_conclusion_is_translated_after_the_premises_with_each_samples_own_premises():
+    story = ["Rex loves to chase squirrels in the park.", "As a rule, chasing squirrels makes a dog happy."]
+    question = "Rex would be happy, probably."  # all three are outside the symbolic grammar
+
+    def answer(prompt):
+        if prompt.endswith(f"English: {question}\nFOL:"):
+            return ["Happy(rex)"]
+        if prompt.endswith(f"English: {story[0]}\nFOL:"):
+            return ["ChaseSquirrels(rex)", "Loves(rex)"]
+        return ["∀x (ChaseSquirrels(x) → Happy(x))"] * 2
+
+    with CannedServer(answer) as srv:
+        tr = translate_problem(story, question, EndpointBackend(srv.url), Settings(samples=2, conclusion_context=True))
+    first, second = srv.requests[:2], srv.requests[2:]  # the endpoint sends one request per prompt
+    assert [r["n"] for r in first] == [2, 2] and all(question not in r["prompt"] for r in first)
+    assert len(second) == 2 and all(r["prompt"].endswith(f"English: {question}\nFOL:") for r in second)
+    # each conclusion prompt carries its own sample's premise translations as context
+    assert "FOL: ChaseSquirrels(rex)\n" in second[0]["prompt"] and "FOL: Loves(rex)\n" in second[1]["prompt"]
+    assert tr.votes == {"True": 1, "Uncertain": 1}
+
+    with CannedServer(answer) as srv:  # by default the conclusion joins the premises' call
+        translate_problem(story, question, EndpointBackend(srv.url), Settings(samples=2))
+    assert len(srv.requests) == 3 and all(r["n"] == 2 for r in srv.requests)
+
+
+def test_model_names_for_one_concept_are_aligned_before_deciding(tmp_path):
+    from nsp.parse.align import align, name_key
+    from nsp.logic.syntax import parse
+
+    assert name_key("IsMammal") == name_key("Mammals") == "mammal"
+    assert name_key("Loves") == name_key("love") and name_key("Beyoncé") == "beyonce"
+    assert name_key("TallPerson") != name_key("Tall") and name_key("HasWings") != name_key("Wings")
+    samples = [[RULE, "IsDog(rex)", "Animals(rex)"]]
+    tr = translate_problem(DOGS, ANIMAL, _replay(tmp_path, samples), item_id="p")
+    assert tr.predicted == "True" and tr.samples[0].problem.premises[1] == parse("Dog(rex)").formula
+    from nsp.parse.pipeline import check_lines, check_problem
+
+    shown = check_lines(check_problem(DOGS, ANIMAL, _replay(tmp_path, samples), item_id="p"))
+    assert "names aligned (one name per concept): Animals → Animal, IsDog → Dog" in shown
+    # a symbolic parser's name is never renamed, and wins its key even when met later
+    nodes = [parse(t).formula for t in ["Mammals(rex)", "∀x (Mammal(x) → Animal(x))"]]
+    out, renamed = align(nodes, ["model", "symbolic"])
+    assert renamed == {"Mammals": "Mammal"} and out[1] is nodes[1]
+    # different arity or kind: never merged
+    out, renamed = align([parse(t).formula for t in ["Love(rex)", "Loves(rex, tom)"]], ["model", "model"])
+    assert renamed == {}

@@ -180,6 +180,7 @@ def translation_record(tr: ProblemTranslation) -> dict:
         "sources": [list(s.sources) for s in tr.samples][:1],
         "sample_outcomes": [s.outcome or f"discarded: {s.discarded}" for s in tr.samples],
         "repaired_samples": sum(1 for s in tr.samples if s.repair_rounds),
+        "renamed": dict(tr.samples[tr.chosen].renamed) if tr.chosen is not None else {},
         "symbolic": sum(1 for p in tr.parses if p.formula is not None),
         "sentences": len(tr.parses),
         "error": tr.error,
@@ -207,7 +208,7 @@ def check_json(result: CheckResult, backend: str = "") -> dict:
         "verdict": tr.predicted, "votes": tr.votes, "discarded": tr.discarded, "samples": len(tr.samples),
         "chosen_sample": tr.chosen, "sentences": _sentence_rows(result), "backend": backend,
         "all_samples": [{"fol": list(s.fol), "outcome": s.outcome, "discarded": s.discarded, "error": s.error,
-                         "repair_rounds": s.repair_rounds} for s in tr.samples],
+                         "repair_rounds": s.repair_rounds, "renamed": dict(s.renamed)} for s in tr.samples],
     }
     if tr.error:
         out["error"] = tr.error
@@ -255,6 +256,9 @@ def check_lines(result: CheckResult, backend: str = "") -> list[str]:
     for row in _sentence_rows(result):
         lines.append(f"  {row['role']:>10} [{row['source'] or 'unparsed'}] {row['text']}")
         lines.append(f"  {'':>10}   {row['fol'] if row['fol'] is not None else '-'}")
+    smp = tr.samples[tr.chosen] if tr.chosen is not None else None
+    if smp is not None and smp.renamed:
+        lines.append("names aligned (one name per concept): " + ", ".join(f"{a} → {b}" for a, b in smp.renamed))
     rep = result.report
     if rep is None:
         return lines
@@ -297,7 +301,8 @@ def evaluate_pipeline(
     split: str | None = None,
     repair_rounds: int = 1,
     temperature: float | None = None,
-    semantics: str = "classical",
+    semantics: str = "auto",
+    conclusion_context: bool = False,
     progress: bool = True,
     generator: Generator | None = None,
 ) -> dict:
@@ -307,10 +312,14 @@ def evaluate_pipeline(
         items = items[:limit]
     backend = generator or LazyBackend(model, endpoint, str(replay) if replay else None)
     settings = Settings(samples=samples, temperature=temperature, seed=seed, repair_rounds=repair_rounds,
-                        timeout=timeout, semantics=semantics)
+                        timeout=timeout, semantics=semantics, conclusion_context=conclusion_context)
     cache: dict = {}
     start = time.monotonic()
-    records = run_resumable(items, lambda pos, item: _evaluate_item(item, pos, backend, settings, cache),
+    def one(pos: int, item: NLItem) -> dict:
+        return _evaluate_item(item, pos, backend, replace(settings, semantics=semantics_for(item.id, semantics)),
+                              cache)
+
+    records = run_resumable(items, one,
                             out, progress, f"eval K={samples}")
     done = [records[i.id] for i in items if i.id in records]
     summary = summarise(done)
@@ -325,8 +334,22 @@ def evaluate_pipeline(
     never_loaded = isinstance(backend, LazyBackend) and backend.inner is None
     summary["backend"] = "none (every sentence parsed symbolically)" if never_loaded else backend.name
     summary["split"] = split or "all"
-    summary["semantics"] = semantics
+    summary["conclusion_context"] = conclusion_context
+    summary["semantics"] = semantics if semantics != "auto" else (
+        "auto: " + ", ".join(sorted({semantics_for(i.id, semantics) for i in items})))
     return summary
+
+
+LITERAL_GENERATORS = ("ProofWriter_", "ProntoQA_")  # Logic-LM ids of the generated datasets
+
+
+def semantics_for(item_id: str, semantics: str) -> str:
+    """``auto`` → ``literal`` for items of the generated datasets whose labels are defined by a
+    forward-chaining engine over literals (ProofWriter, PrOntoQA: their Logic-LM ids start with
+    ``ProofWriter_`` / ``ProntoQA_``), else ``classical``; any other value is returned as is."""
+    if semantics != "auto":
+        return semantics
+    return "literal" if str(item_id).startswith(LITERAL_GENERATORS) else "classical"
 
 
 def _evaluate_item(item: NLItem, pos: int, backend: Generator, settings: Settings, cache: dict) -> dict:

@@ -73,9 +73,8 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
         state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
         opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
     warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm), last_epoch=-1)
-    for _ in range(state["step"]):
-        sched.step()
+    done = state["step"]  # a resumed run continues the schedule where it stopped
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + done + 1) / warm), last_epoch=-1)
     pad = tok.pad_token_id
     bar = Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
                    TimeRemainingColumn(), console=Console(stderr=True), disable=not progress)

@@ -6,8 +6,13 @@ For one problem (English premises and conclusion):
    problem together; what it parses is fixed in every sample (source ``symbolic``).
 2. The other sentences go to the model in ONE batched ``generate`` call: one few-shot prompt per
    sentence (:mod:`nsp.parse.prompts`), ``K`` completions each. Sample ``k`` of the problem takes
-   the ``k``-th completion of every sentence (source ``model``).
-3. Each sample is read leniently and decided by Z3. A sample is *discarded* (and counted by
+   the ``k``-th completion of every sentence (source ``model``). With
+   ``Settings.conclusion_context`` the conclusion is asked for in a second call instead: one
+   prompt per sample whose context is that sample's own premise translations, so it can reuse
+   their names. Off by default: on 60 FOLIO train-split problems with the fine-tuned embedded
+   model it scored the same (22/60 both ways) at 1.7x the time.
+3. Each sample is read leniently, its model-made symbol names aligned (:mod:`nsp.parse.align`:
+   ``IsMammal`` / ``Mammals`` → the first-met ``Mammal``), and decided by Z3. A sample is *discarded* (and counted by
    reason) when a formula does not read (``parse``), its premises are inconsistent
    (``inconsistent``), or the prover cannot tell (``unknown``).
 4. Repair (Logic-LM): up to ``R`` rounds, every discarded ``parse`` / ``inconsistent`` sample has
@@ -31,6 +36,7 @@ from nsp.logic.analysis import SignatureError, separate_clashes, signature
 from nsp.logic.ir import Node
 from nsp.logic.problem import Problem
 from nsp.logic.syntax import FormulaSyntaxError, parse, write
+from nsp.parse.align import align
 from nsp.parse.backends import Generator
 from nsp.parse.english import SentenceParse, parse_sentences
 from nsp.parse.prompts import Retriever, default_retriever, repair_prompt, translation_prompt
@@ -51,6 +57,7 @@ class Sample:
     error: str = ""
     repair_rounds: int = 0
     problem: Problem | None = None
+    renamed: tuple[tuple[str, str], ...] = ()  # model-made names aligned onto others (nsp.parse.align)
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class Settings:
     shots: int = 6
     max_new_tokens: int = 80
     semantics: str = "classical"  # or "literal" (ProofWriter's / PrOntoQA's reading, nsp.parse.logiclm)
+    conclusion_context: bool = False  # translate the conclusion after the premises, seeing their FOL
 
     @property
     def temp(self) -> float:
@@ -146,22 +154,30 @@ def translate_problem(
     retriever = retriever or (default_retriever() if todo else None)
     context = [(sentences[i], symbolic[i]) for i in range(len(premises)) if symbolic[i] is not None]
     shots = {i: retriever.nearest(sentences[i], s.shots, exclude_story=story) for i in todo}
-    prompts = [translation_prompt(sentences[i], shots[i], context) for i in todo]
-    outs = gen.generate(prompts, k, s.temp, s.seed, s.max_new_tokens) if todo else []
-    samples = []
+    last = len(premises)  # the conclusion's index
+    staged = s.conclusion_context and last in todo
+    first = [i for i in todo if not (staged and i == last)]
+    prompts = [translation_prompt(sentences[i], shots[i], context) for i in first]
+    outs = gen.generate(prompts, k, s.temp, s.seed, s.max_new_tokens) if first else []
+    fols = []
     for j in range(k):
         fol = list(symbolic)
-        for t, i in enumerate(todo):
+        for t, i in enumerate(first):
             fol[i] = outs[t][j]
-        src = tuple("symbolic" if symbolic[i] is not None else "model" for i in range(len(sentences)))
-        samples.append(_evaluate(tuple(fol), src, premises, conclusion, s.timeout, 0, s.semantics))
+        fols.append(fol)
+    if staged:  # the conclusion sees its own sample's premise translations (one vocabulary)
+        for j, text in enumerate(_conclusions(gen, conclusion, shots[last], fols, premises, s)):
+            fols[j][last] = text
+    src = tuple("symbolic" if symbolic[i] is not None else "model" for i in range(len(sentences)))
+    samples = [_evaluate(tuple(fol), src, premises, conclusion, s.timeout, 0, s.semantics) for fol in fols]
 
     for rnd in range(1, s.repair_rounds + 1):
         failing = [(j, smp) for j, smp in enumerate(samples) if smp.discarded in ("parse", "inconsistent")]
         asks = []  # (sample index, sentence index, prompt)
         for j, smp in failing:
             for i, err in _blame(smp, premises, conclusion, s.timeout):
-                asks.append((j, i, repair_prompt(sentences[i], shots[i], context, smp.fol[i], err)))
+                ctx = _premise_context(premises, smp.fol) if (staged and i == last) else context
+                asks.append((j, i, repair_prompt(sentences[i], shots[i], ctx, smp.fol[i], err)))
         if not asks:
             break
         fixed = gen.generate([a[2] for a in asks], 1, s.temp, s.seed + rnd, s.max_new_tokens)
@@ -172,6 +188,34 @@ def translate_problem(
             old = samples[j]
             samples[j] = _evaluate(tuple(fol), old.sources, premises, conclusion, s.timeout, rnd, s.semantics)
     return _vote(item_id, premises, conclusion, parses, samples, gen.calls if gen else 0, start)
+
+
+def _premise_context(premises: Sequence[str], fol: Sequence[str]) -> list[tuple[str, str]]:
+    """(English, FOL) of the premises whose translation reads (unreadable ones would mislead)."""
+    out = []
+    for sentence, text in zip(premises, fol):
+        try:
+            _read(text)
+        except (FormulaSyntaxError, ValueError, RecursionError):
+            continue
+        out.append((sentence, text))
+    return out
+
+
+def _conclusions(gen: "_Cached", conclusion: str, shots, fols: list[list], premises, s: Settings) -> list[str]:
+    """One conclusion translation per sample, prompted with that sample's premises. Samples with the
+    same premise translations share a prompt and take successive completions of it."""
+    prompts = [translation_prompt(conclusion, shots, _premise_context(premises, fol[: len(premises)]))
+               for fol in fols]
+    unique = list(dict.fromkeys(prompts))
+    need = max(prompts.count(p) for p in unique)
+    outs = dict(zip(unique, gen.generate(unique, need, s.temp, s.seed, s.max_new_tokens)))
+    taken: Counter = Counter()
+    texts = []
+    for p in prompts:
+        texts.append(outs[p][taken[p]])
+        taken[p] += 1
+    return texts
 
 
 MAX_FORMULA_CHARS = 2_000  # one sentence's formula; longer model text is runaway generation
@@ -200,12 +244,14 @@ def _evaluate(fol: tuple[str, ...], sources: tuple[str, ...], premises, conclusi
         errors.append(f"the sample has {len(fol)} formulas for {len(premises) + 1} sentences")
     if errors:
         return Sample(fol, sources, None, "parse", "; ".join(errors), repair_rounds)
+    nodes, renamed = align(nodes, sources)
     try:
         signature(nodes)
     except SignatureError:
         nodes, _ = separate_clashes(nodes)
     problem = Problem(tuple(nodes[:-1]), nodes[-1], premise_texts=tuple(premises), conclusion_text=conclusion,
                       syntax="folio")
+    renamed = tuple(sorted(renamed.items()))
     if semantics == "literal":
         from nsp.parse.logiclm import decide_literal
 
@@ -214,10 +260,12 @@ def _evaluate(fol: tuple[str, ...], sources: tuple[str, ...], premises, conclusi
     else:
         v = decide(problem.premises, problem.conclusion, timeout, explain=False)
     if v.outcome is Outcome.INCONSISTENT:
-        return Sample(fol, sources, None, "inconsistent", "the premises contradict each other", repair_rounds, problem)
+        return Sample(fol, sources, None, "inconsistent", "the premises contradict each other", repair_rounds, problem,
+                      renamed)
     if v.outcome is Outcome.UNKNOWN:
-        return Sample(fol, sources, None, "unknown", v.reason or "the prover could not tell", repair_rounds, problem)
-    return Sample(fol, sources, v.outcome.value, "", "", repair_rounds, problem)
+        return Sample(fol, sources, None, "unknown", v.reason or "the prover could not tell", repair_rounds, problem,
+                      renamed)
+    return Sample(fol, sources, v.outcome.value, "", "", repair_rounds, problem, renamed)
 
 
 def _where(i: int, n_premises: int) -> str:

@@ -11,7 +11,7 @@ from nsp.logic.syntax.names import name_map, regex_fix, separate_vars_from_const
 from nsp.logic.syntax.printer import Dialect, render
 
 _VALID = re.compile(rf"^{FOLIO_NAME}$")
-_fix = regex_fix(r"[^A-Za-z0-9_]+")
+_fix = regex_fix(r"\W+")
 
 
 def _dialect(names: dict) -> Dialect:

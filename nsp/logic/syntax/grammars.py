@@ -24,9 +24,9 @@ from nsp.logic.ir import (
     And, App, Atom, Bottom, Const, Eq, Exists, Forall, Iff, Implies, Not, Or, Top, Var, Xor,
 )
 
-# Identifiers FOLIO annotators use: letters, digits, _, with inner - or . (Risk-averse,
-# mr.smith) and trailing + (c++, a+).
-FOLIO_NAME = r"[A-Za-z0-9_]+(?:[-.][A-Za-z0-9_]+)*\+*"
+# Identifiers FOLIO annotators use: letters (any script: Beyoncé, Pokémon), digits, _, with inner
+# - or . (Risk-averse, mr.smith) and trailing + (c++, a+).
+FOLIO_NAME = r"\w+(?:[-.]\w+)*\+*"
 
 _COMMON = r"""
     ?formula: iff

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Callable, Iterable
 
 from nsp.logic.analysis import all_names, constants, fresh_name, rename_bound
@@ -51,6 +52,7 @@ def regex_fix(pattern: str, replacement: str = "_") -> Callable[[str], str]:
     rx = re.compile(pattern)
 
     def fix(name: str) -> str:
-        return rx.sub(replacement, name) or "x"
+        folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+        return rx.sub(replacement, folded) or "x"
 
     return fix

@@ -110,7 +110,7 @@ def tokenize(text: str, syntax: str) -> list[Tok]:
 
 
 def camel(words: list[str]) -> str:
-    parts = [re.sub(r"[^A-Za-z0-9_]", "", w) for w in words]
+    parts = [re.sub(r"\W", "", w) for w in words]
     parts = [p for p in parts if p]
     if not parts:
         return "blank"
