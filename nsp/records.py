@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -91,6 +92,39 @@ def progress_bar(enabled: bool) -> Progress:
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=Console(stderr=True), disable=not enabled, transient=False,
     )
+
+
+class JobProgress:
+    """A long job's rich bar on stderr, or nothing when ``enabled`` is false.
+
+    ``with JobProgress(enabled, total, "mutate", "items", completed=done) as bar:`` then
+    ``bar.advance()`` per finished unit (``description=`` updates the text after the job's name),
+    or ``bar.set(n)`` for an absolute count. ``total`` may be None (unknown)."""
+
+    def __init__(self, enabled: bool, total: int | None, job: str, description: str = "", completed: int = 0,
+                 transient: bool = False):
+        self.enabled = enabled
+        self.bar = Progress(TextColumn(f"[bold]{job}[/] {{task.description}}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
+                            disable=not enabled, transient=transient)
+        self.task = self.bar.add_task(description, total=total, completed=completed)
+
+    def advance(self, n: int = 1, description: str | None = None) -> None:
+        if description is None:
+            self.bar.update(self.task, advance=n)
+        else:
+            self.bar.update(self.task, advance=n, description=description)
+
+    def set(self, completed: int) -> None:
+        self.bar.update(self.task, completed=completed)
+
+    def __enter__(self) -> "JobProgress":
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self.bar.__exit__(*exc)
+        return False
 
 
 def run_resumable(

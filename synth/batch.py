@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from nsp.records import JobProgress
 from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
 JOURNAL_FORMAT = "nsp-synth-mutate/1"
@@ -305,8 +306,7 @@ def run_local(items: list[dict], params: dict, workers: int, on_result: Callable
         else:
             item = queue[0]
             if _pool_pass([item], params, 1, record, fn):
-                record({"id": item["id"], "records": [], "stats": {}, "errors": [
-                    {"id": item["id"], "kind": "worker-crashed", "error": "the worker process died on this item"}]})
+                record(crashed(item["id"], "the worker process died on this item"))
         queue = [it for it in queue if it["id"] not in finished]
 
 
@@ -318,7 +318,15 @@ def import_ray():
     return ray
 
 
-def run_ray(items: list[dict], params: dict, workers: int, address: str, on_result: Callable[[dict], None]) -> None:
+def crashed(item_id: str, why: str) -> dict:
+    """The journal entry of an item whose worker died (no records, one error)."""
+    return {"id": item_id, "errors": [{"id": item_id, "kind": "worker-crashed", "error": why}]}
+
+
+def run_ray(items: list[dict], params: dict, workers: int, address: str, on_result: Callable[[dict], None],
+            fn: Callable[[dict, dict], dict] = process_item) -> None:
+    """``run_local`` on a Ray cluster (``address``: ``local``, ``auto`` or ``ray://...``); a task
+    is retried once, then reported with a ``worker-crashed`` entry."""
     ray = import_ray()
     started = False
     if not ray.is_initialized():
@@ -331,7 +339,7 @@ def run_ray(items: list[dict], params: dict, workers: int, address: str, on_resu
             raise JobError(f"cannot start or reach Ray at {address!r}: {type(e).__name__}: {e}") from None
         started = True
     try:
-        task = ray.remote(num_cpus=1, max_retries=1)(process_item)
+        task = ray.remote(num_cpus=1, max_retries=1)(fn)
         cpus = int(ray.cluster_resources().get("CPU", workers)) or 1
         queue = list(items)
         inflight: dict = {}
@@ -345,8 +353,7 @@ def run_ray(items: list[dict], params: dict, workers: int, address: str, on_resu
                 try:
                     result = ray.get(ref)
                 except Exception as e:  # noqa: BLE001 - the task died twice: report the item
-                    result = {"id": item["id"], "records": [], "stats": {}, "errors": [
-                        {"id": item["id"], "kind": "worker-crashed", "error": f"Ray task failed: {type(e).__name__}"}]}
+                    result = crashed(item["id"], f"Ray task failed: {type(e).__name__}")
                 on_result(result)
     finally:
         if started:
@@ -380,10 +387,13 @@ def run_job(
     pending = [it for it in items if it["id"] not in journal.entries]
     result = JobResult(items=len(items), items_run=len(pending))
 
-    with _progress(progress, len(items), len(items) - len(pending)) as advance:
+    made = 0
+    with JobProgress(progress, len(items), "mutate", "items", completed=len(items) - len(pending)) as bar:
         def on_result(entry: dict) -> None:
+            nonlocal made
             journal.append(entry)
-            advance(len(entry.get("records", ())))
+            made += len(entry.get("records", ()))
+            bar.advance(description=f"items, {made} new mutants")
 
         wire = asdict(params)
         if ray:
@@ -423,34 +433,3 @@ def _assemble(items, read_errors, journal: Journal, out_path: Path, paths: dict,
     result.errors = len(errors)
     write_atomic(out_path, (_dump(r) for r in records))
     write_atomic(paths["errors"], (_dump(e) for e in errors))
-
-
-class _progress:
-    """A rich progress bar on stderr (or nothing); yields ``advance(n_mutants)``."""
-
-    def __init__(self, enabled: bool, total: int, done: int):
-        self.enabled, self.total, self.done = enabled, total, done
-        self.mutants = 0
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
-        self.bar = Progress(TextColumn("[bold]mutate[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True))
-        self.bar.__enter__()
-        self.task = self.bar.add_task("items", total=self.total, completed=self.done)
-
-        def advance(n: int) -> None:
-            self.mutants += n
-            self.bar.update(self.task, advance=1, description=f"items, {self.mutants} new mutants")
-
-        return advance
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            self.bar.__exit__(*exc)
-        return False

@@ -57,6 +57,7 @@ from nsp.logic.canon import content_id
 from nsp.logic.ir import Eq, Forall, Node
 from nsp.logic.syntax import FormulaSyntaxError, parse
 from nsp.logic.walk import preorder
+from nsp.records import JobProgress
 from provers.z3_bridge import translate
 from synth.conjecture import Candidate, Enumerator
 from synth.induction import RULE as INDUCTION, obligations, split_prefix
@@ -389,7 +390,7 @@ class Explorer:
         pending = list(candidates)
         pool = _pool(p.workers)
         try:
-            with _Progress(progress, len(candidates)) as advance:
+            with JobProgress(progress, len(candidates), "explore", "candidates settled") as bar:
                 while True:
                     if time.monotonic() > deadline:
                         self.result.timed_out = any(attempted.get(c.key) != len(self.premises) for c in pending)
@@ -399,7 +400,7 @@ class Explorer:
                         if self.is_known(c):
                             self.result.known += 1
                             pending.remove(c)
-                            advance(self.result)
+                            bar.advance(description=_settled(self.result))
                         elif attempted.get(c.key) != len(self.premises):
                             batch.append(c)
                             if len(batch) >= p.batch:
@@ -423,7 +424,7 @@ class Explorer:
                             self.result.known += 1
                         else:
                             self.record(c, a)
-                        advance(self.result)
+                        bar.advance(description=_settled(self.result))
         finally:
             if pool:
                 pool.shutdown()
@@ -497,28 +498,5 @@ def explore_file(path: str | Path, out: str | Path, params: ExploreParams = Expl
     return result
 
 
-class _Progress:
-    def __init__(self, enabled: bool, total: int):
-        self.enabled, self.total = enabled, total
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda r: None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(TextColumn("[bold]explore[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), console=Console(stderr=True))
-        self.bar.__enter__()
-        self.task = self.bar.add_task("candidates settled", total=self.total)
-
-        def advance(r: ExploreResult) -> None:
-            self.bar.update(self.task, advance=1, description=(
-                f"candidates settled: {len(r.theorems)} proved ({r.by_induction} by induction)"))
-
-        return advance
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            self.bar.__exit__(*exc)
-        return False
+def _settled(r: ExploreResult) -> str:
+    return f"candidates settled: {len(r.theorems)} proved ({r.by_induction} by induction)"

@@ -42,13 +42,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
-
-from synth.batch import Journal, JobError, _dump, _mp_context, file_sha256, import_ray, write_atomic
+from nsp.records import JobProgress
+from synth.batch import Journal, JobError, _dump, file_sha256, run_local, run_ray, write_atomic
 
 STRATEGIES = ("mcts", "beam")
 POLICIES = ("overlap", "uniform")
@@ -251,88 +248,6 @@ def process_item(item: dict, params: dict) -> dict:
         return {"id": pid, "errors": [{"id": pid, "kind": "internal", "error": f"{type(e).__name__}: {e}"}]}
 
 
-# ---------------------------------------------------------------- executors
-
-
-def _pool_pass(items: list[dict], params: dict, workers: int, on_result: Callable[[dict], None]) -> list[dict]:
-    lost = []
-    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(items))), mp_context=_mp_context())
-    try:
-        futures = {pool.submit(process_item, item, params): item for item in items}
-        for fut in as_completed(futures):
-            try:
-                result = fut.result()
-            except BrokenProcessPool:
-                lost.append(futures[fut])
-                continue
-            on_result(result)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-    return lost
-
-
-def run_local(items: list[dict], params: dict, workers: int, on_result: Callable[[dict], None]) -> None:
-    """Run in this process (``workers == 1``) or a process pool; a problem that kills its
-    worker is retried alone once, then reported as an error."""
-    if workers <= 1:
-        for item in items:
-            on_result(process_item(item, params))
-        return
-    finished: set[str] = set()
-
-    def record(entry: dict) -> None:
-        finished.add(entry["id"])
-        on_result(entry)
-
-    crashes: dict[str, int] = {}
-    queue = list(items)
-    while queue:
-        fresh = [it for it in queue if not crashes.get(it["id"])]
-        if fresh:
-            for it in _pool_pass(fresh, params, workers, record):
-                crashes[it["id"]] = crashes.get(it["id"], 0) + 1
-        else:
-            item = queue[0]
-            if _pool_pass([item], params, 1, record):
-                record({"id": item["id"], "errors": [
-                    {"id": item["id"], "kind": "worker-crashed", "error": "the worker process died on this problem"}]})
-        queue = [it for it in queue if it["id"] not in finished]
-
-
-def run_ray(items: list[dict], params: dict, workers: int, address: str, on_result: Callable[[dict], None]) -> None:
-    ray = import_ray()
-    started = False
-    if not ray.is_initialized():
-        if address == "local":
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
-        else:
-            ray.init(address=address, log_to_driver=False)
-        started = True
-    try:
-        task = ray.remote(num_cpus=1, max_retries=1)(process_item)
-        cpus = int(ray.cluster_resources().get("CPU", workers)) or 1
-        queue = list(items)
-        inflight: dict = {}
-        while queue or inflight:
-            while queue and len(inflight) < 2 * cpus:
-                item = queue.pop(0)
-                inflight[task.remote(item, params)] = item
-            done, _ = ray.wait(list(inflight), num_returns=1)
-            for ref in done:
-                item = inflight.pop(ref)
-                try:
-                    result = ray.get(ref)
-                except Exception as e:  # noqa: BLE001 - the task died twice: report the problem
-                    result = {"id": item["id"], "errors": [
-                        {"id": item["id"], "kind": "worker-crashed", "error": f"Ray task failed: {type(e).__name__}"}]}
-                on_result(result)
-    finally:
-        if started:
-            ray.shutdown()
-
-
 # ---------------------------------------------------------------- the job
 
 
@@ -356,16 +271,19 @@ def run_search_job(in_path, out_path, params: SearchParams = SearchParams(), wor
     journal = Journal(paths["journal"], header)
     pending = [it for it in items if it["id"] not in journal.entries]
     result = SearchJobResult(items=len(items), items_run=len(pending))
-    with _Progress(progress, len(items), len(items) - len(pending)) as advance:
+    solved = 0
+    with JobProgress(progress, len(items), "search", "problems", completed=len(items) - len(pending)) as bar:
         def on_result(entry: dict) -> None:
+            nonlocal solved
             journal.append(entry)
-            advance(entry)
+            solved += (entry.get("record") or {}).get("verdict") is not None
+            bar.advance(description=f"problems, {solved} solved now")
 
         wire = asdict(params)
         if ray:
-            run_ray(pending, wire, workers, ray, on_result)
+            run_ray(pending, wire, workers, ray, on_result, fn=process_item)
         else:
-            run_local(pending, wire, workers, on_result)
+            run_local(pending, wire, workers, on_result, fn=process_item)
     _assemble(items, read_errors, journal, out_path, paths, result)
     result.wall_seconds = time.monotonic() - start
     write_atomic(paths["stats"], [_dump({**result.to_json(), "workers": workers, "ray": ray, "params": asdict(params)})])
@@ -397,35 +315,3 @@ def _assemble(items, read_errors, journal: Journal, out_path: Path, paths: dict,
     write_atomic(out_path, (_dump(r) for r in trees))
     write_atomic(paths["proofs"], (_dump(p) for p in proofs))
     write_atomic(paths["errors"], (_dump(e) for e in errors))
-
-
-class _Progress:
-    """A rich progress bar on stderr (or nothing); yields ``advance(entry)``."""
-
-    def __init__(self, enabled: bool, total: int, done: int):
-        self.enabled, self.total, self.done = enabled, total, done
-        self.solved = 0
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda entry: None
-        from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
-        self.bar = Progress(TextColumn("[bold]search[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True))
-        self.bar.__enter__()
-        self.task = self.bar.add_task("problems", total=self.total, completed=self.done)
-
-        def advance(entry: dict) -> None:
-            rec = entry.get("record") or {}
-            self.solved += rec.get("verdict") is not None
-            self.bar.update(self.task, advance=1, description=f"problems, {self.solved} solved now")
-
-        return advance
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            self.bar.__exit__(*exc)
-        return False

