@@ -1,7 +1,7 @@
 """Benchmark: the English → FOL → Z3 pipeline on a dataset, with K samples per problem.
 
     python bench/bench_pipeline.py DATASET [--split dev] [--limit N] [--samples K] [--seed S]
-        [--semantics auto|classical|literal] [--conclusion-context]
+        [--semantics auto|classical|literal] [--conclusion-context] [--grammar]
         [--model M | --endpoint URL | --replay FILE] [--name NAME]
 
 Writes the per-problem records to bench/results/pipeline-NAME.jsonl (resumable: rerun the same
@@ -40,13 +40,14 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("--semantics", choices=["auto", "classical", "literal"], default="auto")
     ap.add_argument("--conclusion-context", action="store_true")
+    ap.add_argument("--grammar", action="store_true")
     ap.add_argument("--model", default=None)
     ap.add_argument("--endpoint", default=None)
     ap.add_argument("--replay", default=None)
     ap.add_argument("--name", default=None, help="results name (default: dataset-split-kK-limit)")
     a = ap.parse_args()
     parts = [f"{Path(a.dataset).parent.name}-{Path(a.dataset).stem}", a.split or "all", f"k{a.samples}"]
-    parts += ([a.semantics] if a.semantics != "auto" else []) + (["ctx"] if a.conclusion_context else [])
+    parts += ([a.semantics] if a.semantics != "auto" else []) + (["ctx"] if a.conclusion_context else []) + (["grammar"] if a.grammar else [])
     parts += [f"n{a.limit}" if a.limit else "full"]
     name = a.name or "-".join(parts)
     results = ROOT / "bench" / "results"
@@ -55,7 +56,7 @@ def main() -> None:
     summary = evaluate_pipeline(
         a.dataset, limit=a.limit, samples=a.samples, replay=a.replay, model=a.model, endpoint=a.endpoint,
         out=results / f"pipeline-{name}.jsonl", timeout=a.timeout, seed=a.seed, split=a.split,
-        repair_rounds=a.repair_rounds, semantics=a.semantics, conclusion_context=a.conclusion_context,
+        repair_rounds=a.repair_rounds, semantics=a.semantics, conclusion_context=a.conclusion_context, grammar=a.grammar,
         progress=True,
     )
     summary["command"] = " ".join(["python", "bench/bench_pipeline.py", *sys.argv[1:]])

@@ -154,8 +154,10 @@ def _print_report(report, explain: bool) -> None:
               "(auto: literal for ProofWriter_/ProntoQA_ items, classical otherwise).")
 @click.option("--conclusion-context/--no-conclusion-context", default=False, show_default=True,
               help="Translate the conclusion after the premises, with their FOL in its prompt.")
+@click.option("--grammar/--no-grammar", default=False, show_default=True,
+              help="Constrain a local model's output to formulas (needs nsp[grammar]).")
 def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-             repair_rounds, semantics, conclusion_context):
+             repair_rounds, semantics, conclusion_context, grammar):
     """Score a dataset: accuracy, per label, confusion matrix, repairs, time per problem.
 
     With --gold-fol the dataset's own FOL is decided; otherwise the English is translated
@@ -166,7 +168,7 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, m
 
     if not gold_fol:
         _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-                       repair_rounds, semantics, conclusion_context)
+                       repair_rounds, semantics, conclusion_context, grammar)
         return
     try:
         summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty())
@@ -207,7 +209,7 @@ def _print_summary(s: dict) -> None:
 
 
 def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-                   repair_rounds, semantics="auto", conclusion_context=False) -> None:
+                   repair_rounds, semantics="auto", conclusion_context=False, grammar=False) -> None:
     from nsp.logic.problem import ProblemError
     from nsp.parse.backends import BackendError
     from nsp.parse.pipeline import evaluate_pipeline
@@ -216,7 +218,7 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
         summary = evaluate_pipeline(dataset, limit=limit, samples=samples, replay=replay, model=model,
                                     endpoint=endpoint, out=out, timeout=timeout, seed=seed, split=split,
                                     repair_rounds=repair_rounds, semantics=semantics,
-                                    conclusion_context=conclusion_context,
+                                    conclusion_context=conclusion_context, grammar=grammar,
                                     progress=_sys.stderr.isatty())
     except ProblemError as e:
         fail(str(e))
@@ -244,7 +246,9 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
 @click.option("--repair-rounds", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=0.001), default=10.0, show_default=True, help="Seconds per prover call.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeout, as_json):
+@click.option("--grammar/--no-grammar", default=False, show_default=True,
+              help="Constrain a local model's output to formulas (needs nsp[grammar]).")
+def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeout, as_json, grammar):
     """Check an English argument: translate it to FOL, decide it, explain the verdict.
 
     FILE: premises one per line, a line '---', then the conclusion; or JSON
@@ -258,7 +262,7 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
 
     try:
         premises, conclusion = read_nl_problem(file)
-        backend = LazyBackend(model, endpoint, replay)
+        backend = LazyBackend(model, endpoint, replay, grammar)
         result = check_problem(premises, conclusion, backend, Settings(samples=samples, seed=seed,
                                repair_rounds=repair_rounds, timeout=timeout))
     except ProblemError as e:

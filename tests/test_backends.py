@@ -168,3 +168,32 @@ def test_embedded_model_sampling_is_seeded(embedded):
     other = embedded.generate(p, n=3, temperature=1.0, seed=12, max_new_tokens=6)
     assert one == two and len(one[0]) == 3
     assert one != other
+
+
+def test_grammar_constrained_sampling_writes_only_formulas(embedded):
+    """With the grammar every finished completion of the real model reads with the strict FOLIO
+    reader; the same sampling without it writes text that does not (SmolLM2-135M untrained)."""
+    pytest.importorskip("llguidance", reason="grammar-constrained decoding needs nsp[grammar]")
+    from nsp.logic.syntax import FormulaSyntaxError, parse
+    from nsp.parse.backends import TransformersBackend
+
+    prompts = ["Translate English into first-order logic.\nEnglish: All dogs are animals.\n"
+               "FOL: ∀x (Dog(x) → Animal(x))\n\nEnglish: Sea eels breathe or are paper.\nFOL:",
+               "English: Tom is a cat.\nFOL: Cat(tom)\n\nEnglish: No cat that purrs is angry.\nFOL:"]
+    cap = 48
+
+    def reads(text):
+        try:
+            parse(text, "folio", strict=True)
+            return True
+        except FormulaSyntaxError:
+            return False
+
+    constrained = TransformersBackend("embedded", grammar=True)
+    assert constrained.name.endswith("+grammar")
+    free = embedded.generate(prompts, n=4, temperature=0.9, seed=3, max_new_tokens=cap)
+    bound = constrained.generate(prompts, n=4, temperature=0.9, seed=3, max_new_tokens=cap)
+    tok = constrained.tokenizer
+    finished = [t for row in bound for t in row if len(tok.encode(t, add_special_tokens=False)) < cap - 2]
+    assert len(finished) >= 4 and all(reads(t) for t in finished), bound
+    assert not all(reads(t) for row in free for t in row), free

@@ -153,6 +153,8 @@ def test_cli_eval_bad_inputs(tmp_path):
     bad.write_text('{"id": "1", "samples": "no"}\n', encoding="utf-8")
     r = nsp("eval", _need(PRONTOQA), "--replay", bad)
     assert r.returncode == 2 and b"list of lists" in r.stderr
+    r = nsp("eval", PRONTOQA, "--endpoint", "http://127.0.0.1:9", "--grammar")
+    assert r.returncode == 2 and b"--grammar constrains a local model" in r.stderr and b"Traceback" not in r.stderr
 
 
 def test_cli_check_from_replay_explains_in_the_problems_words(tmp_path):

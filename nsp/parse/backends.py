@@ -146,7 +146,8 @@ def _threads() -> int:
 class TransformersBackend(Generator):
     """A local causal LM (CPU). ``model``: None (embedded), a .gguf file, a folder, or a hub id."""
 
-    def __init__(self, model: str | os.PathLike | None = None, dtype: str = "float32", batch_size: int = 8):
+    def __init__(self, model: str | os.PathLike | None = None, dtype: str = "float32", batch_size: int = 8,
+                 grammar: bool = False):
         try:
             import torch
             import transformers  # noqa: F401
@@ -156,6 +157,7 @@ class TransformersBackend(Generator):
         torch.set_num_threads(_threads())
         self.torch = torch
         self.batch_size = batch_size
+        self.grammar = grammar
         self.source = self._resolve(model)
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -181,6 +183,8 @@ class TransformersBackend(Generator):
             self.name = f"transformers:{EMBEDDED_NAME} fine-tuned by nsp train ({FINETUNED})"
         else:
             self.name = f"transformers:{EMBEDDED_NAME if model in (None, 'embedded') else model}"
+        if grammar:
+            self.name += " +grammar"
 
     @staticmethod
     def _resolve(model) -> str:
@@ -230,6 +234,13 @@ class TransformersBackend(Generator):
         enc = self.tokenizer(prompts, return_tensors="pt", padding=True)
         kwargs = dict(max_new_tokens=max_new_tokens, eos_token_id=self.stop_ids,
                       pad_token_id=self.tokenizer.pad_token_id, num_return_sequences=n)
+        if self.grammar:
+            from transformers import LogitsProcessorList
+
+            from nsp.parse.constrain import grammar_processor
+
+            kwargs["logits_processor"] = LogitsProcessorList(
+                [grammar_processor(self.tokenizer, len(prompts) * n, enc["input_ids"].shape[1])])
         if temperature > 0:
             torch.manual_seed(seed)
             kwargs.update(do_sample=True, temperature=temperature, top_p=0.95, top_k=0)
@@ -338,12 +349,15 @@ class ReplayBackend(Generator):
 
 
 def make_backend(model: str | None = None, endpoint: str | None = None, replay: str | None = None,
-                 api: str = "completions") -> Generator:
-    """The back end the command-line options ask for (at most one of endpoint / replay)."""
+                 api: str = "completions", grammar: bool = False) -> Generator:
+    """The back end the command-line options ask for (at most one of endpoint / replay);
+    ``grammar``: constrain a local model's completions to formulas (:mod:`nsp.parse.constrain`)."""
     if replay and endpoint:
         raise ValueError("give at most one of --replay and --endpoint")
     if replay:
         return ReplayBackend(replay)
     if endpoint:
+        if grammar:
+            raise ValueError("--grammar constrains a local model; an endpoint decodes on its own server")
         return EndpointBackend(endpoint, model=model, api=api)
-    return TransformersBackend(model)
+    return TransformersBackend(model, grammar=grammar)

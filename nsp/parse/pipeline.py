@@ -123,8 +123,11 @@ def read_dataset(path: str | Path, split: str | None = None) -> list[NLItem]:
 class LazyBackend(Generator):
     """Builds the real back end on first use (a fully symbolic run never loads a model)."""
 
-    def __init__(self, model=None, endpoint=None, replay=None):
+    def __init__(self, model=None, endpoint=None, replay=None, grammar=False):
         self.args = (model, endpoint, replay)
+        self.grammar = grammar
+        if grammar and endpoint:
+            raise ValueError("--grammar constrains a local model; an endpoint decodes on its own server")
         self.inner: Generator | None = None
         self.load_seconds = 0.0
         self.name = (f"replay:{Path(replay).name}" if replay else f"endpoint:{endpoint}" if endpoint
@@ -136,7 +139,7 @@ class LazyBackend(Generator):
         if self.inner is None:
             t = time.monotonic()
             model, endpoint, replay = self.args
-            self.inner = make_backend(model=model, endpoint=endpoint, replay=replay)
+            self.inner = make_backend(model=model, endpoint=endpoint, replay=replay, grammar=self.grammar)
             self.load_seconds = time.monotonic() - t
             self.name = self.inner.name
         return self.inner
@@ -303,6 +306,7 @@ def evaluate_pipeline(
     temperature: float | None = None,
     semantics: str = "auto",
     conclusion_context: bool = False,
+    grammar: bool = False,
     progress: bool = True,
     generator: Generator | None = None,
 ) -> dict:
@@ -310,7 +314,7 @@ def evaluate_pipeline(
     items = read_dataset(dataset_path, split)
     if limit is not None:
         items = items[:limit]
-    backend = generator or LazyBackend(model, endpoint, str(replay) if replay else None)
+    backend = generator or LazyBackend(model, endpoint, str(replay) if replay else None, grammar)
     settings = Settings(samples=samples, temperature=temperature, seed=seed, repair_rounds=repair_rounds,
                         timeout=timeout, semantics=semantics, conclusion_context=conclusion_context)
     cache: dict = {}
@@ -335,6 +339,7 @@ def evaluate_pipeline(
     summary["backend"] = "none (every sentence parsed symbolically)" if never_loaded else backend.name
     summary["split"] = split or "all"
     summary["conclusion_context"] = conclusion_context
+    summary["grammar"] = grammar
     summary["semantics"] = semantics if semantics != "auto" else (
         "auto: " + ", ".join(sorted({semantics_for(i.id, semantics) for i in items})))
     return summary
