@@ -19,20 +19,40 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, 
                            TimeRemainingColumn)
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so readers see the old or the new file, never a mix."""
+def write_atomic(path: str | Path, data: str | bytes | Iterable[bytes], fsync: bool = True) -> None:
+    """Replace ``path`` with ``data`` (text, bytes, or byte chunks) so readers see the old or the
+    new file, never a mix: a temporary file beside it, renamed over it; with ``fsync`` (results
+    that cannot be remade cheaply) the file and then its folder are fsynced. The file gets the
+    usual mode (0666 less the umask), not mkstemp's 0600."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        with os.fdopen(fd, "wb") as f:
+            if isinstance(data, str):
+                f.write(data.encode("utf-8"))
+            elif isinstance(data, (bytes, bytearray)):
+                f.write(data)
+            else:
+                for chunk in data:
+                    f.write(chunk)
+            if fsync:
+                f.flush()
+                os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    if not fsync:
+        return
+    dir_fd = os.open(path.parent or ".", os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 class ResumableJsonl:

@@ -39,9 +39,9 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
-from nsp.records import JobProgress
+from nsp.records import JobProgress, write_atomic
 from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
 JOURNAL_FORMAT = "nsp-synth-mutate/1"
@@ -229,22 +229,6 @@ class Journal:
             return
         self._append_raw(_dump(entry))
         self.entries[entry["id"]] = entry
-
-
-def write_atomic(path: Path, lines: Iterable[bytes]) -> None:
-    """Write ``path`` through a temporary file, fsync, then ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("wb") as f:
-        for line in lines:
-            f.write(line)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 # ---------------------------------------------------------------- executors

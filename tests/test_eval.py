@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from nsp.eval.gold import evaluate_gold
 from nsp.records import ResumableJsonl
@@ -78,3 +79,21 @@ def test_gold_sample_agreement():
     assert s["n"] == 82 and s["errors"] == 0
     # 4 known disagreements, each traced to FOLIO's own premises or labels (data/README.md)
     assert s["correct"] == 78
+
+
+def test_write_atomic_takes_text_bytes_or_chunks_and_the_usual_mode(tmp_path):
+    import stat
+
+    from nsp.records import write_atomic
+
+    umask = os.umask(0o022)
+    try:
+        for data, want in (("é\n", "é\n".encode()), (b"\x00\x01", b"\x00\x01"), ([b"a", b"b"], b"ab")):
+            f = tmp_path / "out.bin"
+            write_atomic(f, data)
+            assert f.read_bytes() == want
+            assert stat.S_IMODE(f.stat().st_mode) == 0o644  # not mkstemp's 0600
+        write_atomic(f, "fast", fsync=False)
+        assert f.read_text() == "fast" and [p.name for p in tmp_path.iterdir()] == ["out.bin"]  # no temp left
+    finally:
+        os.umask(umask)

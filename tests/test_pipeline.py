@@ -121,10 +121,10 @@ def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
         assert s[key] == want[key], key
 
 
-@pytest.mark.parametrize("name", ["folio-dev-k1", "folio-dev-k1-finetuned80"])
+@pytest.mark.parametrize("name", ["folio-dev-k1", "folio-dev-k1-finetuned80", "folio-dev-k1-finetuned140"])
 def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
     """Replays recorded from FOLIO dev runs (K=1, 148 problems): the embedded model, and the same
-    model after `nsp train --steps 80`."""
+    model after `nsp train --steps 80` and after `nsp train` (140 steps)."""
     from tests.conftest import FOLIO_TRAIN
 
     replay = _need(ROOT / "data" / "replay" / f"{name}.jsonl")

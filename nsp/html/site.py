@@ -14,15 +14,14 @@ as given on the command line.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from nsp.html.load import BatchIndex
 from nsp.html.render import Links, Row, index_page, proof_page
+from nsp.records import write_atomic
 
 PAGE_NAME = re.compile(r"\d{6,}\.html")
 
@@ -30,24 +29,6 @@ PAGE_NAME = re.compile(r"\d{6,}\.html")
 def page_name(i: int) -> str:
     """File name of entry ``i`` (0-based) inside ``p/``."""
     return f"{i + 1:06d}.html"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 @dataclass(frozen=True)
@@ -74,7 +55,7 @@ def write_site(inputs, out_dir, title: str | None = None, on_skip: Callable[[str
     names = [page_name(i) for i in range(n)]
     for i in range(n):
         links = Links("../index.html", names[i - 1] if i else None, names[i + 1] if i + 1 < n else None)
-        write_atomic(pages_dir / names[i], proof_page(index.entry(i), i + 1, n, links))
+        write_atomic(pages_dir / names[i], proof_page(index.entry(i), i + 1, n, links), fsync=False)
         if on_page is not None:
             on_page(i + 1, n)
     keep = set(names)
@@ -88,5 +69,5 @@ def write_site(inputs, out_dir, title: str | None = None, on_skip: Callable[[str
               for i, s in enumerate(index.summaries)]
     path = out / "index.html"
     write_atomic(path, index_page(rows, index.facets(), n, static_search=search,
-                                  title=title or default_title(inputs)))
+                                  title=title or default_title(inputs)), fsync=False)
     return SiteResult(n, path, removed)

@@ -12,9 +12,9 @@ For one problem (English premises and conclusion):
    their names. Off by default: on 60 FOLIO train-split problems with the fine-tuned embedded
    model it scored the same (22/60 both ways) at 1.7x the time.
 3. Each sample is read leniently, its model-made symbol names aligned (:mod:`nsp.parse.align`:
-   ``IsMammal`` / ``Mammals`` → the first-met ``Mammal``), and decided by Z3. A sample is *discarded* (and counted by
-   reason) when a formula does not read (``parse``), its premises are inconsistent
-   (``inconsistent``), or the prover cannot tell (``unknown``).
+   ``IsMammal`` / ``Mammals`` → the first-met ``Mammal``), and decided by Z3. A sample is
+   *discarded* (and counted by reason) when a formula does not read (``parse``), its premises
+   are inconsistent (``inconsistent``), or the prover cannot tell (``unknown``).
 4. Repair (Logic-LM): up to ``R`` rounds, every discarded ``parse`` / ``inconsistent`` sample has
    its failing model sentences re-prompted with the failed text and the parser's message (with
    its caret) or the solver's (the contradicting formulas); the new text replaces the old.
