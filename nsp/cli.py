@@ -290,9 +290,11 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
 @click.option("--lr", type=click.FloatRange(min=0.0, min_open=True), default=5e-5, show_default=True)
 @click.option("--max-len", type=click.IntRange(min=16), default=128, show_default=True, help="Tokens per sequence.")
 @click.option("--warmup", type=click.IntRange(min=1), default=8, show_default=True, help="Linear warm-up steps.")
+@click.option("--lora", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Train a rank-R LoRA adapter instead of all weights (0: full fine-tuning).")
 @click.option("--save-every", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-def train_cmd(model, out, steps, batch, lr, warmup, max_len, save_every, seed):
+def train_cmd(model, out, steps, batch, lr, warmup, lora, max_len, save_every, seed):
     """Fine-tune the translation model on FOLIO train-split NL→FOL pairs (CPU, resumable).
 
     Use the result with --model OUT/model (nsp check / nsp eval).
@@ -302,7 +304,8 @@ def train_cmd(model, out, steps, batch, lr, warmup, max_len, save_every, seed):
 
     try:
         rec = train(model=model, out=out or DEFAULT_OUT, steps=steps, batch=batch, lr=lr, max_len=max_len,
-                    seed=seed, save_every=save_every, progress=_sys.stderr.isatty(), warmup=warmup)
+                    seed=seed, save_every=save_every, progress=_sys.stderr.isatty(), warmup=warmup,
+                    lora=lora)
     except BackendError as e:
         fail(str(e), code=3)
     click.echo(f"trained {rec['steps']} steps in {rec['seconds']:.0f} s ({rec['seconds_per_step']} s/step); "

@@ -239,6 +239,29 @@ def test_train_one_step_then_resume(tmp_path):
     assert len(out_text) == 1 and len(out_text[0]) == 1
 
 
+def test_train_lora_adapter_then_resume_then_load(tmp_path):
+    pytest.importorskip("peft", reason="LoRA needs peft (pip install 'nsp[model]')")
+    out = tmp_path / "lora"
+    args = ("train", "--out", out, "--batch", "2", "--max-len", "48", "--lora", "4", "--lr", "1e-3")
+    r = nsp(*args, "--steps", "1", timeout=900)
+    assert r.returncode == 0, r.stderr
+    first = json.loads((out / "TRAINING.json").read_text())
+    assert first["lora_rank"] == 4 and 0 < first["trainable_parameters"] < first["parameters"] / 50
+    assert (out / "model" / "adapter_config.json").exists() and not (out / "model" / "config.json").exists()
+    assert first["model_bytes"] < 10_000_000  # the adapter only, not the 540 MB model
+    r = nsp(*args, "--steps", "2", timeout=900)
+    assert r.returncode == 0, r.stderr
+    second = json.loads((out / "TRAINING.json").read_text())
+    assert second["steps"] == 2 and second["losses"][0] == first["losses"][0]  # resumed, not restarted
+    r = nsp("train", "--out", out, "--batch", "2", "--max-len", "48", "--steps", "3", timeout=900)  # no --lora
+    assert r.returncode == 3 and b"resume it with the same --lora" in r.stderr
+    from nsp.parse.backends import TransformersBackend
+
+    tuned = TransformersBackend(str(out / "model"))  # base + adapter, merged
+    assert not hasattr(tuned.model, "peft_config")
+    assert len(tuned.generate(["English: Rex is a dog.\nFOL:"], max_new_tokens=6)[0]) == 1
+
+
 def test_literal_semantics_matches_proofwriters_reading(tmp_path):
     """Classical FOL proves more than ProofWriter's closed rule reading (here: True for a gold Unknown)."""
     rows = [r for r in json.loads(_need(PROOFWRITER).read_text(encoding="utf-8"))

@@ -26,6 +26,7 @@ Only infrastructure failures raise (:class:`BackendError`); odd model text is da
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -164,9 +165,13 @@ class TransformersBackend(Generator):
 
         hf_logging.set_verbosity_error()  # no load-progress bars or advisory warnings on stderr
         hf_logging.disable_progress_bar()
+        adapter = Path(self.source) / "adapter_config.json"
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(self.source)
-            self.model = AutoModelForCausalLM.from_pretrained(self.source, dtype=getattr(torch, dtype))
+            if adapter.exists():  # a LoRA adapter from `nsp train --lora`: base model + adapter, merged
+                self.model = self._with_adapter(Path(self.source), getattr(torch, dtype))
+            else:
+                self.model = AutoModelForCausalLM.from_pretrained(self.source, dtype=getattr(torch, dtype))
         except (OSError, ValueError) as e:
             raise BackendError(f"cannot load model {model or self.source}: {str(e).splitlines()[0]}") from None
         self.model.eval()
@@ -186,9 +191,22 @@ class TransformersBackend(Generator):
         if grammar:
             self.name += " +grammar"
 
+    @classmethod
+    def _with_adapter(cls, folder: Path, dtype):
+        from transformers import AutoModelForCausalLM
+
+        try:
+            from peft import PeftModel
+        except ImportError:
+            raise BackendError(f"{folder} is a LoRA adapter; loading it needs peft: pip install 'nsp[model]'") from None
+        meta = folder / "nsp_base.json"
+        base = json.loads(meta.read_text(encoding="utf-8"))["base"] if meta.exists() else "embedded"
+        net = AutoModelForCausalLM.from_pretrained(cls._resolve(base), dtype=dtype)
+        return PeftModel.from_pretrained(net, str(folder)).merge_and_unload()
+
     @staticmethod
     def _resolve(model) -> str:
-        if model is None and (FINETUNED / "config.json").exists():
+        if model is None and ((FINETUNED / "config.json").exists() or (FINETUNED / "adapter_config.json").exists()):
             return str(FINETUNED)
         if model is None or model == "embedded":
             return str(converted_dir(embedded_gguf()))

@@ -1,4 +1,4 @@
-"""``nsp train``: full fine-tuning of the translation model on the FOLIO train-split pairs, on CPU.
+"""``nsp train``: fine-tuning of the translation model (full, or LoRA) on FOLIO train-split pairs, on CPU.
 
 Data: the NL→FOL pool of :mod:`nsp.parse.prompts` (FOLIO train stories only: never a dev
 story), shuffled with ``seed``; each training sequence packs whole ``English: ...\\nFOL: ...\\n\\n``
@@ -11,6 +11,11 @@ gradient clipping at 1.0, fp32 weights. Every ``save_every`` steps and at the en
 over the old one); rerunning the same command resumes from it. The finished model goes to
 ``OUT/model/`` (load it with ``--model OUT/model``) with ``OUT/TRAINING.json`` (the recipe, the
 loss curve, timings). Progress (step, loss, s/step) shows on stderr.
+
+``lora=R`` (R > 0) trains a rank-R LoRA adapter on every linear layer instead (peft; alpha 2R,
+no dropout; the base weights stay frozen): checkpoints and ``OUT/model/`` then hold only the
+adapter (a few MB) and ``nsp_base.json`` naming the base model; the back end loads the base,
+applies the adapter and merges it (:class:`nsp.parse.backends.TransformersBackend`).
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ def _sequences(tokenizer, pairs, max_len: int) -> list[tuple[list[int], list[int
 
 def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 140, batch: int = 8,
           lr: float = 5e-5, max_len: int = 128, seed: int = 0, save_every: int = 20, progress: bool = True,
-          warmup: int = 8) -> dict:
+          warmup: int = 8, lora: int = 0) -> dict:
     """Fine-tune (or resume); returns the TRAINING.json record."""
     import torch
     from rich.console import Console
@@ -59,18 +64,28 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     out = Path(out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     ckpt = out / "checkpoint"
-    base = TransformersBackend(str(ckpt) if (ckpt / "config.json").exists() else (model or "embedded"))
-    tok, net = base.tokenizer, base.model
+    resume = (ckpt / "state.json").exists()
+    if resume and bool(lora) != (ckpt / "adapter_config.json").exists():
+        raise BackendError(f"{ckpt} holds a {'full' if lora else 'LoRA'} fine-tuning run; "
+                           "resume it with the same --lora or choose another --out")
+    if lora:
+        base = TransformersBackend(model or "embedded")
+        net = _with_adapter(base.model, ckpt if resume else None, lora)
+    else:
+        base = TransformersBackend(str(ckpt) if (ckpt / "config.json").exists() else (model or "embedded"))
+        net = base.model
+    tok = base.tokenizer
     net.train()
+    trainable = [p for p in net.parameters() if p.requires_grad]
     torch.manual_seed(seed)
     pool = [(e.english, e.fol) for e in load_pool()]
     random.Random(seed).shuffle(pool)
     data = _sequences(tok, pool, max_len)
     if not data:
         raise BackendError(f"no training pair fits in {max_len} tokens")
-    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.0)
+    opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=0.0)
     state = {"step": 0, "position": 0, "losses": [], "seconds": 0.0}
-    if (ckpt / "state.json").exists():
+    if resume:
         state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
         opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
     warm = max(1, warmup)
@@ -92,7 +107,7 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
                 mask = torch.tensor([[1] * len(r[0]) + [0] * (width - len(r[0])) for r in rows])
                 loss = net(input_ids=ids, attention_mask=mask, labels=labels).loss
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                torch.nn.utils.clip_grad_norm_(trainable, 1.0)
                 opt.step()
                 sched.step()
                 opt.zero_grad(set_to_none=True)
@@ -113,6 +128,8 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     shutil.rmtree(tmp, ignore_errors=True)
     net.save_pretrained(tmp)
     tok.save_pretrained(tmp)
+    if lora:
+        (tmp / "nsp_base.json").write_text(json.dumps({"base": model or "embedded"}) + "\n", encoding="utf-8")
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
     record = {
@@ -123,9 +140,24 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
         "seconds_per_step": round(state["seconds"] / max(1, state["step"]), 2),
         "losses": state["losses"], "model_dir": str(final),
         "parameters": sum(p.numel() for p in net.parameters()),
+        "trainable_parameters": sum(p.numel() for p in trainable), "lora_rank": lora or None,
+        "model_bytes": sum(f.stat().st_size for f in final.iterdir() if f.is_file()),
     }
     write_atomic(out / "TRAINING.json", json.dumps(record, indent=1) + "\n")
     return record
+
+
+def _with_adapter(net, ckpt: Path | None, rank: int):
+    """``net`` with a trainable LoRA adapter: a fresh rank-``rank`` one, or the checkpoint's."""
+    try:
+        from peft import LoraConfig, PeftModel, get_peft_model
+    except ImportError:
+        raise BackendError("LoRA needs peft: pip install 'nsp[model]'") from None
+    if ckpt is not None:
+        return PeftModel.from_pretrained(net, str(ckpt), is_trainable=True)
+    config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules="all-linear",
+                        task_type="CAUSAL_LM")
+    return get_peft_model(net, config)
 
 
 def _save_checkpoint(net, tok, opt, state: dict, ckpt: Path) -> None:
