@@ -272,9 +272,9 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
     except BackendError as e:
         fail(str(e), code=3)
     if as_json:
-        click.echo(_json.dumps(check_json(result, backend.name), ensure_ascii=False))
+        click.echo(_json.dumps(check_json(result, backend.used_name), ensure_ascii=False))
     else:
-        for line in check_lines(result, backend.name):
+        for line in check_lines(result, backend.used_name):
             click.echo(line)
     decided = result.translation.predicted is not None and result.translation.predicted != "Unknown"
     raise SystemExit(0 if decided else 1)

@@ -190,6 +190,7 @@ def test_cli_check_uncertain_shows_a_countermodel_without_a_model(tmp_path):
     out = r.stdout.decode()
     assert out.startswith("Uncertain") and "every premise holds and the conclusion fails (Tom is an animal.)" in out
     assert "¬Animal(tom)" in out and "Animal(rex)" in out and "Dog(rex)" in out
+    assert "model: none (every sentence parsed symbolically)" in out  # no model was loaded or named
 
 
 @pytest.mark.slow  # ~95 s on a busy 2-core machine (model load + generation in a fresh process)

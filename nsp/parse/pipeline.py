@@ -144,6 +144,11 @@ class LazyBackend(Generator):
             self.name = self.inner.name
         return self.inner
 
+    @property
+    def used_name(self) -> str:
+        """The back end's name, or that none was needed (every sentence parsed symbolically)."""
+        return self.name if self.inner is not None else "none (every sentence parsed symbolically)"
+
     def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96):
         return self._get().generate(prompts, n, temperature, seed, max_new_tokens)
 
@@ -335,8 +340,7 @@ def evaluate_pipeline(
     summary["discarded"] = dict(sum((Counter(r.get("discarded", {})) for r in done), Counter()))
     summary["sentences"] = {"symbolic": sum(r.get("symbolic", 0) for r in done),
                             "model": sum(r.get("sentences", 0) - r.get("symbolic", 0) for r in done)}
-    never_loaded = isinstance(backend, LazyBackend) and backend.inner is None
-    summary["backend"] = "none (every sentence parsed symbolically)" if never_loaded else backend.name
+    summary["backend"] = backend.used_name if isinstance(backend, LazyBackend) else backend.name
     summary["split"] = split or "all"
     summary["conclusion_context"] = conclusion_context
     summary["grammar"] = grammar
