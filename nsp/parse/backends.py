@@ -158,7 +158,6 @@ class TransformersBackend(Generator):
         torch.set_num_threads(_threads())
         self.torch = torch
         self.batch_size = batch_size
-        self.grammar = grammar
         self.source = self._resolve(model)
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -188,7 +187,11 @@ class TransformersBackend(Generator):
             self.name = f"transformers:{EMBEDDED_NAME} fine-tuned by nsp train ({FINETUNED})"
         else:
             self.name = f"transformers:{EMBEDDED_NAME if model in (None, 'embedded') else model}"
+        self.grammar = None
         if grammar:
+            from nsp.parse.constrain import CompiledGrammar
+
+            self.grammar = CompiledGrammar(self.tokenizer)
             self.name += " +grammar"
 
     @classmethod
@@ -252,13 +255,11 @@ class TransformersBackend(Generator):
         enc = self.tokenizer(prompts, return_tensors="pt", padding=True)
         kwargs = dict(max_new_tokens=max_new_tokens, eos_token_id=self.stop_ids,
                       pad_token_id=self.tokenizer.pad_token_id, num_return_sequences=n)
-        if self.grammar:
+        if self.grammar is not None:
             from transformers import LogitsProcessorList
 
-            from nsp.parse.constrain import grammar_processor
-
-            kwargs["logits_processor"] = LogitsProcessorList(
-                [grammar_processor(self.tokenizer, len(prompts) * n, enc["input_ids"].shape[1])])
+            kwargs["logits_processor"] = LogitsProcessorList([self.grammar.processor(len(prompts) * n,
+                                                                                     enc["input_ids"].shape[1])])
         if temperature > 0:
             torch.manual_seed(seed)
             kwargs.update(do_sample=True, temperature=temperature, top_p=0.95, top_k=0)

@@ -1,6 +1,6 @@
 """Grammar-constrained decoding: every completion is one FOLIO-syntax formula and a newline.
 
-:func:`grammar_processor` returns a ``transformers`` logits processor that masks, at every
+:meth:`CompiledGrammar.processor` returns a ``transformers`` logits processor that masks, at every
 step and for every row of the batch, the tokens that cannot continue a formula of
 :data:`FOL_GRAMMAR` (an llguidance Lark grammar for the language the strict FOLIO reader of
 :mod:`nsp.logic.syntax` accepts, with ASCII names). The masks come from llguidance (Earley
@@ -26,51 +26,49 @@ NAME: /[A-Za-z0-9_]+/
 """
 
 
-class _Compiled:
-    """The tokenizer's llguidance view and the compiled grammar, made once per tokenizer."""
+class CompiledGrammar:
+    """The tokenizer's llguidance view and the compiled grammar (make one per tokenizer)."""
 
     def __init__(self, tokenizer):
-        import llguidance
-        import llguidance.hf
+        try:
+            import llguidance
+            import llguidance.hf
+            import llguidance.torch
+        except ImportError:
+            from nsp.parse.backends import BackendError
 
+            raise BackendError("grammar-constrained decoding needs llguidance: pip install 'nsp[grammar]'") from None
         self.llguidance = llguidance
         self.tokenizer = llguidance.hf.from_tokenizer(tokenizer)
         self.grammar = llguidance.LLMatcher.grammar_from_lark(FOL_GRAMMAR)
 
+    def processor(self, rows: int, prompt_len: int):
+        """A fresh logits processor for one ``generate`` call of ``rows`` sequences whose
+        (left-padded) prompts are ``prompt_len`` tokens long."""
+        return _FormulaOnly(self, rows, prompt_len)
 
-_COMPILED: dict[int, _Compiled] = {}
+
+def _processor_base():
+    from transformers import LogitsProcessor
+
+    return LogitsProcessor
 
 
-def grammar_processor(tokenizer, rows: int, prompt_len: int):
-    """A fresh logits processor for one ``generate`` call of ``rows`` sequences whose prompts
-    (left-padded) are ``prompt_len`` tokens long."""
-    try:
-        import llguidance.torch as lt
-        from transformers import LogitsProcessor
-    except ImportError:
-        from nsp.parse.backends import BackendError
+class _FormulaOnly(_processor_base()):
+    def __init__(self, c: CompiledGrammar, rows: int, prompt_len: int):
+        self.lt = c.llguidance.torch
+        self.prompt_len = prompt_len
+        self.matchers = [c.llguidance.LLMatcher(c.tokenizer, c.grammar) for _ in range(rows)]
+        self.mask = self.lt.allocate_token_bitmask(rows, c.tokenizer.vocab_size)
 
-        raise BackendError("grammar-constrained decoding needs llguidance: pip install 'nsp[grammar]'") from None
-    key = id(tokenizer)
-    if key not in _COMPILED:
-        _COMPILED[key] = _Compiled(tokenizer)
-    c = _COMPILED[key]
-
-    class _FormulaOnly(LogitsProcessor):
-        def __init__(self):
-            self.matchers = [c.llguidance.LLMatcher(c.tokenizer, c.grammar) for _ in range(rows)]
-            self.mask = lt.allocate_token_bitmask(rows, c.tokenizer.vocab_size)
-
-        def __call__(self, input_ids, scores):
-            started = input_ids.shape[1] > prompt_len
-            for i, m in enumerate(self.matchers):
-                if started and not (m.is_stopped() or m.is_error()):
-                    m.consume_token(int(input_ids[i, -1]))
-                if m.is_stopped() or m.is_error():  # a finished row: padding follows, leave it be
-                    self.mask[i].fill_(-1)
-                else:
-                    lt.fill_next_token_bitmask(m, self.mask, i)
-            lt.apply_token_bitmask_inplace(scores, self.mask)
-            return scores
-
-    return _FormulaOnly()
+    def __call__(self, input_ids, scores):
+        started = input_ids.shape[1] > self.prompt_len
+        for i, m in enumerate(self.matchers):
+            if started and not (m.is_stopped() or m.is_error()):
+                m.consume_token(int(input_ids[i, -1]))
+            if m.is_stopped() or m.is_error():  # a finished row: padding follows, leave it be
+                self.mask[i].fill_(-1)
+            else:
+                self.lt.fill_next_token_bitmask(m, self.mask, i)
+        self.lt.apply_token_bitmask_inplace(scores, self.mask)
+        return scores

@@ -129,7 +129,8 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     net.save_pretrained(tmp)
     tok.save_pretrained(tmp)
     if lora:
-        (tmp / "nsp_base.json").write_text(json.dumps({"base": model or "embedded"}) + "\n", encoding="utf-8")
+        named = str(Path(model).expanduser().resolve()) if model and Path(model).expanduser().exists() else model
+        (tmp / "nsp_base.json").write_text(json.dumps({"base": named or "embedded"}) + "\n", encoding="utf-8")
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
     record = {
