@@ -106,14 +106,6 @@ class ResumableJsonl:
             self._fh.close()
 
 
-def progress_bar(enabled: bool) -> Progress:
-    """The rich progress bar every long job shows, on stderr."""
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), disable=not enabled, transient=False,
-    )
-
-
 class JobProgress:
     """A long job's rich bar on stderr, or nothing when ``enabled`` is false.
 
@@ -135,8 +127,11 @@ class JobProgress:
         else:
             self.bar.update(self.task, advance=n, description=description)
 
-    def set(self, completed: int) -> None:
-        self.bar.update(self.task, completed=completed)
+    def set(self, completed: int, description: str | None = None) -> None:
+        if description is None:
+            self.bar.update(self.task, completed=completed)
+        else:
+            self.bar.update(self.task, completed=completed, description=description)
 
     def __enter__(self) -> "JobProgress":
         self.bar.__enter__()
@@ -161,8 +156,7 @@ def run_resumable(
     writer = ResumableJsonl(out) if out else None
     records: dict[str, dict] = dict(writer.records) if writer else {}
     try:
-        with progress_bar(progress) as bar:
-            task = bar.add_task(description, total=len(items), completed=len(records))
+        with JobProgress(progress, len(items), description, completed=len(records)) as bar:
             for pos, item in enumerate(items):
                 if str(item.id) in records:
                     continue
@@ -170,7 +164,7 @@ def run_resumable(
                 records[str(item.id)] = rec
                 if writer:
                     writer.append(rec)
-                bar.advance(task)
+                bar.advance()
     except BaseException:
         if writer:
             writer.close()

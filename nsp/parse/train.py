@@ -30,7 +30,7 @@ from pathlib import Path
 
 from nsp.parse.backends import CACHE, BackendError, TransformersBackend
 from nsp.parse.prompts import load_pool
-from nsp.records import write_atomic
+from nsp.records import JobProgress, write_atomic
 
 DEFAULT_OUT = CACHE / "finetuned" / "default"
 
@@ -58,8 +58,6 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
           warmup: int = 8, lora: int = 0) -> dict:
     """Fine-tune (or resume); returns the TRAINING.json record."""
     import torch
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     out = Path(out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
@@ -92,11 +90,8 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     done = state["step"]  # a resumed run continues the schedule where it stopped
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + done + 1) / warm), last_epoch=-1)
     pad = tok.pad_token_id
-    bar = Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
-                   TimeRemainingColumn(), console=Console(stderr=True), disable=not progress)
     try:
-        with bar:
-            task = bar.add_task("train", total=steps, completed=state["step"], loss="-")
+        with JobProgress(progress, steps, "train", "loss -", completed=state["step"]) as bar:
             while state["step"] < steps:
                 t = time.monotonic()
                 rows = [data[(state["position"] + i) % len(data)] for i in range(batch)]
@@ -114,7 +109,7 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
                 state["step"] += 1
                 state["losses"].append(round(loss.item(), 4))
                 state["seconds"] += time.monotonic() - t
-                bar.update(task, completed=state["step"], loss=f"{state['losses'][-1]:.3f}")
+                bar.set(state["step"], description=f"loss {state['losses'][-1]:.3f}")
                 if state["step"] % save_every == 0 or state["step"] == steps:
                     _save_checkpoint(net, tok, opt, state, ckpt)
                     if not progress:  # no live bar (not a terminal): one line per checkpoint
