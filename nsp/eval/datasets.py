@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from nsp.logic.problem import ProblemError, decode_text
+from nsp.logic.problem import read_text_file
 
 LABELS = {"true": "True", "false": "False", "uncertain": "Uncertain", "unknown": "Uncertain"}
 
@@ -53,10 +53,7 @@ def jsonl_rows(text: str, path) -> Iterator[tuple[int, dict | None, str]]:
 def read_folio_jsonl(path: str | Path) -> Iterator[GoldItem]:
     """Items of a FOLIO JSONL file; a malformed line yields an item with ``error`` set."""
     path = Path(path)
-    try:
-        text = decode_text(path.read_bytes(), str(path))
-    except OSError as e:
-        raise ProblemError(e.strerror or str(e), str(path)) from None
+    text = read_text_file(path)
     for no, row, error in jsonl_rows(text, path):
         if error:
             yield GoldItem(f"line{no}", (), None, None, None, error=error)

@@ -195,6 +195,16 @@ def read_problem_file(path: str | Path, syntax: str = "auto", strict: bool = Fal
     return read_problem_text(decode_text(data, str(path)), str(path), syntax, strict)
 
 
+def read_text_file(path: str | Path) -> str:
+    """A file's UTF-8 text; an unreadable or non-text file is a one-line :class:`ProblemError`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ProblemError(e.strerror or str(e), str(path)) from None
+    return decode_text(data, str(path))
+
+
 def decode_text(data: bytes, name: str) -> str:
     """UTF-8 text, or a ProblemError saying where the bytes stop being text."""
     nul = data.find(b"\x00")

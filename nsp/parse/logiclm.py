@@ -38,7 +38,7 @@ from typing import Iterable, Sequence
 from nsp.eval.datasets import normalise_label
 from nsp.eval.gold import summarise
 from nsp.logic.analysis import SignatureError, signature
-from nsp.logic.problem import ProblemError, decode_text
+from nsp.logic.problem import ProblemError, read_text_file
 from nsp.parse.english import parse_sentences, split_sentences
 from nsp.logic.ir import And, Atom, Forall, Node, Not, Var
 from nsp.logic.walk import transform
@@ -87,9 +87,7 @@ def read_logiclm_json(path: str | Path) -> list[LogicLMItem]:
     """Items of a Logic-LM JSON file; raises :class:`ProblemError` on a malformed file or item."""
     path = Path(path)
     try:
-        data = json.loads(decode_text(path.read_bytes(), str(path)))
-    except OSError as e:
-        raise ProblemError(e.strerror or str(e), str(path)) from None
+        data = json.loads(read_text_file(path))
     except json.JSONDecodeError as e:
         raise ProblemError(f"invalid JSON: {e.msg}", f"{path}:{e.lineno}:{e.colno}") from None
     if not isinstance(data, list):

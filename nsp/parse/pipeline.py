@@ -25,7 +25,7 @@ from typing import Sequence
 
 from nsp.eval.datasets import jsonl_rows, normalise_label
 from nsp.eval.gold import summarise
-from nsp.logic.problem import ProblemError, decode_text
+from nsp.logic.problem import ProblemError, read_text_file
 from nsp.parse.backends import Generator, ReplayMiss, make_backend
 from nsp.parse.translate import ProblemTranslation, Settings, translate_problem
 from nsp.records import run_resumable
@@ -48,10 +48,7 @@ def read_nl_problem(path: str | Path) -> tuple[list[str], str]:
     """An English problem file: premises one per line, ``---``, the conclusion; or JSON
     ``{"premises": [...], "conclusion": "..."}``. Raises ProblemError."""
     path = Path(path)
-    try:
-        text = decode_text(path.read_bytes(), str(path))
-    except OSError as e:
-        raise ProblemError(e.strerror or str(e), str(path)) from None
+    text = read_text_file(path)
     if text.lstrip().startswith("{"):
         try:
             data = json.loads(text)
@@ -80,10 +77,7 @@ def read_nl_problem(path: str | Path) -> tuple[list[str], str]:
 def read_dataset(path: str | Path, split: str | None = None) -> list[NLItem]:
     """FOLIO JSONL or Logic-LM JSON items (``split``: FOLIO ``dev`` / ``train`` stories only)."""
     path = Path(path)
-    try:
-        text = decode_text(path.read_bytes(), str(path))
-    except OSError as e:
-        raise ProblemError(e.strerror or str(e), str(path)) from None
+    text = read_text_file(path)
     if text.lstrip().startswith("["):
         from nsp.parse.logiclm import read_logiclm_json
 

@@ -17,16 +17,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nsp.logic.problem import ProblemError, decode_text
+from nsp.logic.problem import ProblemError, read_text_file
 
 
 def read_replay(path: str | Path) -> tuple[dict[str, list[list[str]]], list[tuple[str | None, list[list[str]]]]]:
     """``(by_id, by_position)``; raises ProblemError naming the bad line."""
     path = Path(path)
-    try:
-        text = decode_text(path.read_bytes(), str(path))
-    except OSError as e:
-        raise ProblemError(e.strerror or str(e), str(path)) from None
+    text = read_text_file(path)
     by_id: dict[str, list[list[str]]] = {}
     by_position: list[tuple[str | None, list[list[str]]]] = []
     for no, line in enumerate(text.splitlines(), 1):
