@@ -347,6 +347,30 @@ def run_ray(items: list[dict], params: dict, workers: int, address: str, on_resu
 # ---------------------------------------------------------------- the job
 
 
+def run_journaled(items: list[dict], journal_path: Path, header: dict, wire: dict, workers: int, ray: str | None,
+                  fn: Callable[[dict, dict], dict], fresh: bool, bar: JobProgress,
+                  describe: Callable[[dict], str]) -> tuple[Journal, int]:
+    """The resumable core of a batch job: open the journal (``fresh`` discards it), run ``fn`` on
+    every item it does not hold yet (locally or on Ray), append each result as it arrives and
+    advance ``bar`` with ``describe(entry)``. Returns the journal and how many items ran."""
+    if fresh and journal_path.exists():
+        journal_path.unlink()
+    journal_path.parent.mkdir(parents=True, exist_ok=True)
+    journal = Journal(journal_path, header)
+    pending = [it for it in items if it["id"] not in journal.entries]
+    bar.set(len(items) - len(pending))
+    with bar:
+        def on_result(entry: dict) -> None:
+            journal.append(entry)
+            bar.advance(description=describe(entry))
+
+        if ray:
+            run_ray(pending, wire, workers, ray, on_result, fn=fn)
+        else:
+            run_local(pending, wire, workers, on_result, fn=fn)
+    return journal, len(pending)
+
+
 def run_job(
     in_path: str | Path,
     out_path: str | Path,
@@ -364,27 +388,16 @@ def run_job(
     if params.limit is not None:
         items = items[: params.limit]
     header = {"params": asdict(params), "input_sha256": file_sha256(in_path)}
-    if fresh and paths["journal"].exists():
-        paths["journal"].unlink()
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    journal = Journal(paths["journal"], header)
-    pending = [it for it in items if it["id"] not in journal.entries]
-    result = JobResult(items=len(items), items_run=len(pending))
-
     made = 0
-    with JobProgress(progress, len(items), "mutate", "items", completed=len(items) - len(pending)) as bar:
-        def on_result(entry: dict) -> None:
-            nonlocal made
-            journal.append(entry)
-            made += len(entry.get("records", ()))
-            bar.advance(description=f"items, {made} new mutants")
 
-        wire = asdict(params)
-        if ray:
-            run_ray(pending, wire, workers, ray, on_result)
-        else:
-            run_local(pending, wire, workers, on_result)
+    def describe(entry: dict) -> str:
+        nonlocal made
+        made += len(entry.get("records", ()))
+        return f"items, {made} new mutants"
 
+    journal, ran = run_journaled(items, paths["journal"], header, asdict(params), workers, ray, process_item,
+                                 fresh, JobProgress(progress, len(items), "mutate", "items"), describe)
+    result = JobResult(items=len(items), items_run=ran)
     _assemble(items, read_errors, journal, out_path, paths, result)
     result.wall_seconds = time.monotonic() - start
     write_atomic(paths["stats"], [_dump({**result.to_json(), "workers": workers, "ray": ray})])

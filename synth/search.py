@@ -45,7 +45,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from nsp.records import JobProgress
-from synth.batch import Journal, JobError, _dump, file_sha256, run_local, run_ray, write_atomic
+from synth.batch import Journal, JobError, _dump, file_sha256, run_journaled, write_atomic
 
 STRATEGIES = ("mcts", "beam")
 POLICIES = ("overlap", "uniform")
@@ -265,25 +265,16 @@ def run_search_job(in_path, out_path, params: SearchParams = SearchParams(), wor
     if params.limit is not None:
         items = items[: params.limit]
     header = {"job": "nsp-synth-search/1", "params": asdict(params), "input_sha256": file_sha256(in_path)}
-    if fresh and paths["journal"].exists():
-        paths["journal"].unlink()
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    journal = Journal(paths["journal"], header)
-    pending = [it for it in items if it["id"] not in journal.entries]
-    result = SearchJobResult(items=len(items), items_run=len(pending))
     solved = 0
-    with JobProgress(progress, len(items), "search", "problems", completed=len(items) - len(pending)) as bar:
-        def on_result(entry: dict) -> None:
-            nonlocal solved
-            journal.append(entry)
-            solved += (entry.get("record") or {}).get("verdict") is not None
-            bar.advance(description=f"problems, {solved} solved now")
 
-        wire = asdict(params)
-        if ray:
-            run_ray(pending, wire, workers, ray, on_result, fn=process_item)
-        else:
-            run_local(pending, wire, workers, on_result, fn=process_item)
+    def describe(entry: dict) -> str:
+        nonlocal solved
+        solved += (entry.get("record") or {}).get("verdict") is not None
+        return f"problems, {solved} solved now"
+
+    journal, ran = run_journaled(items, paths["journal"], header, asdict(params), workers, ray, process_item,
+                                 fresh, JobProgress(progress, len(items), "search", "problems"), describe)
+    result = SearchJobResult(items=len(items), items_run=ran)
     _assemble(items, read_errors, journal, out_path, paths, result)
     result.wall_seconds = time.monotonic() - start
     write_atomic(paths["stats"], [_dump({**result.to_json(), "workers": workers, "ray": ray, "params": asdict(params)})])
