@@ -142,7 +142,8 @@ def _print_report(report, explain: bool) -> None:
 @click.option("--replay", type=click.Path(dir_okay=False), default=None,
               help="Without --gold-fol: re-score the FOL samples recorded in FILE (an --out file) instead of a model.")
 @click.option("--model", default=None, help="Without --gold-fol: a .gguf file, model folder, hub id or 'embedded' "
-              "(default: ~/.cache/nsp/finetuned/default/model if nsp train made it, else the embedded SmolLM2-135M).")
+              "(default: ~/.cache/nsp/finetuned/default/model if nsp train made it, else the embedded SmolLM2-135M "
+              "with the shipped LoRA adapter; 'embedded': the base model alone).")
 @click.option("--endpoint", default=None, help="Without --gold-fol: an OpenAI-compatible server URL.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
 @click.option("--split", type=click.Choice(["dev", "train"]), default=None,
@@ -238,7 +239,8 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
 @main.command("check")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--model", default=None, help="A .gguf file, model folder, hub id or 'embedded' (default: "
-              "~/.cache/nsp/finetuned/default/model if nsp train made it, else the embedded SmolLM2-135M).")
+              "~/.cache/nsp/finetuned/default/model if nsp train made it, else the embedded SmolLM2-135M with the "
+              "shipped LoRA adapter; 'embedded': the base model alone).")
 @click.option("--endpoint", default=None, help="An OpenAI-compatible server URL instead of a local model.")
 @click.option("--replay", type=click.Path(dir_okay=False), default=None, help="Recorded FOL samples instead of a model.")
 @click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True, help="K translations, majority vote.")
@@ -292,9 +294,11 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
 @click.option("--warmup", type=click.IntRange(min=1), default=8, show_default=True, help="Linear warm-up steps.")
 @click.option("--lora", type=click.IntRange(min=0), default=0, show_default=True,
               help="Train a rank-R LoRA adapter instead of all weights (0: full fine-tuning).")
+@click.option("--synthetic", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Add N template pairs (controlled English read by the symbolic parser) to the data.")
 @click.option("--save-every", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-def train_cmd(model, out, steps, batch, lr, warmup, lora, max_len, save_every, seed):
+def train_cmd(model, out, steps, batch, lr, warmup, lora, synthetic, max_len, save_every, seed):
     """Fine-tune the translation model on FOLIO train-split NL→FOL pairs (CPU, resumable).
 
     Use the result with --model OUT/model (nsp check / nsp eval).
@@ -305,7 +309,7 @@ def train_cmd(model, out, steps, batch, lr, warmup, lora, max_len, save_every, s
     try:
         rec = train(model=model, out=out or DEFAULT_OUT, steps=steps, batch=batch, lr=lr, max_len=max_len,
                     seed=seed, save_every=save_every, progress=_sys.stderr.isatty(), warmup=warmup,
-                    lora=lora)
+                    lora=lora, synthetic=synthetic)
     except BackendError as e:
         fail(str(e), code=3)
     click.echo(f"trained {rec['steps']} steps in {rec['seconds']:.0f} s ({rec['seconds_per_step']} s/step); "

@@ -197,3 +197,50 @@ def test_grammar_constrained_sampling_writes_only_formulas(embedded):
     finished = [t for row in bound for t in row if len(tok.encode(t, add_special_tokens=False)) < cap - 2]
     assert len(finished) >= 4 and all(reads(t) for t in finished), bound
     assert not all(reads(t) for row in free for t in row), free
+
+
+def test_thread_count_follows_the_load_from_other_work(monkeypatch):
+    from nsp.parse import backends
+
+    monkeypatch.delenv("NSP_THREADS", raising=False)
+    monkeypatch.setattr(backends.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(backends.os, "getloadavg", lambda: (2.4, 2.0, 2.0))
+    assert backends._threads() == 1  # at load: someone else keeps both cores busy
+    assert backends._threads(own=2) == 2  # the load is this job's own two threads
+    assert backends._threads(own=1) == 2  # one other busy process leaves a core free
+    monkeypatch.setattr(backends.os, "getloadavg", lambda: (3.3, 2.0, 2.0))
+    assert backends._threads(own=1) == 1
+    monkeypatch.setenv("NSP_THREADS", "3")
+    assert backends._threads(own=0) == 3
+
+
+def test_the_default_translator_is_the_shipped_adapter(monkeypatch, tmp_path, embedded):
+    """With no weights from `nsp train`, the default back end is the embedded model with the LoRA
+    adapter in nsp/parse/adapter merged in; it writes formulas that read for held-out (dev-split)
+    FOLIO premises. Its accuracy is measured by bench and re-scored from data/replay."""
+    pytest.importorskip("peft", reason="the shipped adapter needs peft (pip install 'nsp[model]')")
+    import json
+
+    import torch
+
+    from nsp.logic.syntax import parse
+    from nsp.parse import backends
+    from nsp.parse.prompts import default_retriever, folio_split, translation_prompt
+    from tests.conftest import FOLIO_TRAIN
+
+    assert (backends.SHIPPED_ADAPTER / "adapter_model.safetensors").stat().st_size < 12_000_000
+    monkeypatch.setattr(backends, "FINETUNED", tmp_path / "no-finetuned-model")
+    tuned = backends.TransformersBackend()
+    assert tuned.source == str(backends.SHIPPED_ADAPTER) and tuned.name.endswith("the LoRA adapter shipped with nsp")
+    name = "model.layers.0.self_attn.q_proj.weight"
+    base_w, tuned_w = embedded.model.state_dict()[name], tuned.model.state_dict()[name]
+    assert base_w.shape == tuned_w.shape and not torch.equal(base_w, tuned_w)  # merged, not the base
+    if not FOLIO_TRAIN.exists():
+        pytest.skip(f"needs {FOLIO_TRAIN}")
+    rows = [json.loads(l) for l in FOLIO_TRAIN.read_text(encoding="utf-8").splitlines() if l.strip()]
+    dev = [p for r in rows if folio_split(r["story_id"]) == "dev" for p in r["premises"]]
+    sentences = list(dict.fromkeys(dev))[:8]
+    retriever = default_retriever()
+    out = tuned.generate([translation_prompt(s, retriever.nearest(s, 4)) for s in sentences], max_new_tokens=80)
+    for s, (text,) in zip(sentences, out):
+        parse(text, "folio", strict=True)  # raises (and fails the test) on text that does not read

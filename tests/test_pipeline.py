@@ -11,7 +11,7 @@ import pytest
 
 from nsp.logic.problem import ProblemError
 from nsp.parse.pipeline import evaluate_pipeline, read_dataset, read_nl_problem
-from nsp.parse.prompts import folio_split
+from nsp.parse.prompts import folio_split, load_pool
 from tests.conftest import ROOT, SHARED
 
 PROOFWRITER = SHARED / "proofwriter" / "dev.json"
@@ -125,10 +125,12 @@ def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
             assert s[key] == want[key], key
 
 
-@pytest.mark.parametrize("name", ["folio-dev-k1", "folio-dev-k1-finetuned80", "folio-dev-k1-finetuned140"])
+@pytest.mark.parametrize("name", ["folio-dev-k1", "folio-dev-k1-finetuned80", "folio-dev-k1-finetuned140",
+                                  "folio-dev-k1-lora16"])
 def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
-    """Replays recorded from FOLIO dev runs (K=1, 148 problems): the embedded model, and the same
-    model after `nsp train --steps 80` and after `nsp train` (140 steps)."""
+    """Replays recorded from FOLIO dev runs (K=1, 148 problems): the embedded model, the same
+    model after `nsp train --steps 80` and after `nsp train` (140 steps), and with the shipped
+    LoRA adapter (nsp/parse/adapter, the default)."""
     from tests.conftest import FOLIO_TRAIN
 
     replay = _need(ROOT / "data" / "replay" / f"{name}.jsonl")
@@ -247,11 +249,13 @@ def test_train_one_step_then_resume(tmp_path):
 def test_train_lora_adapter_then_resume_then_load(tmp_path):
     pytest.importorskip("peft", reason="LoRA needs peft (pip install 'nsp[model]')")
     out = tmp_path / "lora"
-    args = ("train", "--out", out, "--batch", "2", "--max-len", "48", "--lora", "4", "--lr", "1e-3")
+    args = ("train", "--out", out, "--batch", "2", "--max-len", "48", "--lora", "4", "--lr", "1e-3",
+            "--synthetic", "40")
     r = nsp(*args, "--steps", "1", timeout=900)
     assert r.returncode == 0, r.stderr
     first = json.loads((out / "TRAINING.json").read_text())
     assert first["lora_rank"] == 4 and 0 < first["trainable_parameters"] < first["parameters"] / 50
+    assert first["synthetic"] == 40 and first["pairs"] == len(load_pool()) + 40
     assert (out / "model" / "adapter_config.json").exists() and not (out / "model" / "config.json").exists()
     assert first["model_bytes"] < 10_000_000  # the adapter only, not the 540 MB model
     r = nsp(*args, "--steps", "2", timeout=900)
@@ -260,11 +264,21 @@ def test_train_lora_adapter_then_resume_then_load(tmp_path):
     assert second["steps"] == 2 and second["losses"][0] == first["losses"][0]  # resumed, not restarted
     r = nsp("train", "--out", out, "--batch", "2", "--max-len", "48", "--steps", "3", timeout=900)  # no --lora
     assert r.returncode == 3 and b"resume it with the same --lora" in r.stderr
+    r = nsp(*args[:-2], "--steps", "3", timeout=900)  # LoRA, but without the synthetic pairs
+    assert r.returncode == 3 and b"trained with --synthetic 40" in r.stderr
     from nsp.parse.backends import TransformersBackend
 
     tuned = TransformersBackend(str(out / "model"))  # base + adapter, merged
     assert not hasattr(tuned.model, "peft_config")
     assert len(tuned.generate(["English: Rex is a dog.\nFOL:"], max_new_tokens=6)[0]) == 1
+    # exported for shipping: bfloat16, no tokenizer; it loads with the base's tokenizer
+    from nsp.parse.train import export_adapter
+
+    size = export_adapter(out / "model", tmp_path / "ship")
+    full = (out / "model" / "adapter_model.safetensors").stat().st_size
+    assert 0.4 * full < size < 0.6 * full and not (tmp_path / "ship" / "tokenizer.json").exists()
+    shipped = TransformersBackend(str(tmp_path / "ship"))
+    assert len(shipped.generate(["English: Rex is a dog.\nFOL:"], max_new_tokens=6)[0]) == 1
 
 
 def test_literal_semantics_matches_proofwriters_reading(tmp_path):

