@@ -128,6 +128,14 @@ CASES = [
      (35, "unexpected 'universe'")),
     ("folio", "Visited(new york city, mr.smith)", "Visited(newYorkCity, mr.smith)",
      [(9, "multiword", "joined multi-word constant 'new york city' as newYorkCity")], (13, "unexpected 'york'")),
+    # 7b. multi-word predicates (model output), and dashes inside names
+    ("folio", "Colleagues(niu) ∧ A colleague(niu)", "Colleagues(niu) ∧ AColleague(niu)",
+     [(19, "multiword", "joined multi-word predicate 'A colleague' as AColleague")], (21, "unexpected 'colleague'")),
+    ("folio", "∀x (Shy(x) → ¬TalkingTo strangers(x))", "∀x (Shy(x) → ¬TalkingToStrangers(x))",
+     [(15, "multiword", "joined multi-word predicate 'TalkingTo strangers' as TalkingToStrangers")],
+     (25, "unexpected 'strangers'")),
+    ("folio", "Won(rhos, 2005–06)", "Won(rhos, 2005-06)",
+     [(15, "dash", "read '2005–06' as one name 2005-06")], (15, "unexpected character '–'")),
     # 8. formulas side by side
     ("folio", "∃x (Country(x) Nearby(medeempire, x) ∧ Plots(medeempire, x))",
      "∃x (Country(x) ∧ Nearby(medeempire, x) ∧ Plots(medeempire, x))",

@@ -3,7 +3,7 @@
 The repairs work on a token list (each token keeps its column in the original text) and
 produce text in the target syntax, which the strict parser then reads. In order:
 
-1. a trailing ``.`` or ``;`` is dropped;
+1. a trailing ``.`` or ``;`` is dropped; an en/em dash inside a name (``2005–06``) is its hyphen;
 2. quoted constants (``"captain america"``) become identifiers (``captainAmerica``);
 3. connectives spelled in another syntax (``&``, ``->``, ``^``, ``~``, ``!=``, ``<=>``...) are
    read as the target's;
@@ -11,7 +11,8 @@ produce text in the target syntax, which the strict parser then reads. In order:
 5. ``Exists(x, φ)``, ``ForAll(x, φ)``, ``Not(φ)``, ``And(φ, ψ, ...)``, ``Or``, ``Implies``,
    ``Iff``, ``Xor`` written as functions become connectives;
 6. quantifier prefixes ``∀x, y``, ``∀x:``, ``∀x.``, ``∀xP(x)`` become ``∀x ∀y`` / ``∀x P(x)``;
-7. multi-word constants inside argument lists (``captain america``) are joined (camelCase);
+7. multi-word constants inside argument lists (``captain america``) are joined (camelCase), and
+   words before a ``(`` at formula level (``TalkingTo strangers(x)``) into one predicate name;
 8. formulas written side by side (``Country(x) Nearby(x, y)``) are joined with ∧;
 9. a comma outside an argument list is read as ∧.
 """
@@ -176,12 +177,14 @@ class _Repairer:
     # ------------------------------------------------------------ passes
     def run(self) -> tuple[str, list[Repair]]:
         self.trailing()
+        self.dashes()
         self.quoted()
         self.connectives()
         self.balance()
         self.function_connectives()
         self.quantifier_prefixes()
         self.multiword()
+        self.multiword_predicates()
         self.juxtaposed()
         self.comma_as_and()
         return "".join(t.text for t in self.toks), self.repairs
@@ -434,6 +437,49 @@ class _Repairer:
                               + " ".join(w.text for w in words) + f"' as {name}")
                     self.toks[j : last + 1] = [Tok("name", name, t.pos)]
                     flags = self.arglist_flags()
+            i += 1
+
+    def multiword_predicates(self) -> None:
+        """Words before a '(' at formula level form one predicate name: ``TalkingTo strangers(jeff)``
+        → ``TalkingToStrangers(jeff)``. Not after a quantifier (``∀x P(x)``) or inside arguments."""
+        flags = self.arglist_flags()
+        stack: list[bool] = []
+        i = 0
+        while i < len(self.toks):
+            t = self.toks[i]
+            if t.type == "lpar":
+                stack.append(flags.get(i, False))
+            elif t.type == "rpar" and stack:
+                stack.pop()
+            elif t.type == "name" and not (stack and stack[-1]):
+                before = self.prev_sig(i)
+                words, last = [t], i
+                while True:
+                    n = self.next_sig_index(last)
+                    if n is None or self.toks[n].type != "name" or n == last + 1:
+                        break
+                    words.append(self.toks[n])
+                    last = n
+                after = self.next_sig_index(last)
+                quantified = before is not None and (before.role in ("FORALL", "EXISTS") or before.type == "name")
+                if len(words) > 1 and not quantified and after is not None and self.toks[after].type == "lpar":
+                    name = "".join(w.text[:1].upper() + w.text[1:] for w in words)
+                    self.note(t, "multiword", "joined multi-word predicate '"
+                              + " ".join(w.text for w in words) + f"' as {name}")
+                    self.toks[i : last + 1] = [Tok("name", name, t.pos)]
+                    flags = self.arglist_flags()
+            i += 1
+
+    def dashes(self) -> None:
+        """A dash inside a name (``2005–06``, an en or em dash) is the name's hyphen (FOLIO) or '_' (NLTK)."""
+        joiner = "-" if self.syntax == "folio" else "_"
+        i = 1
+        while i + 1 < len(self.toks):
+            a, d, b = self.toks[i - 1], self.toks[i], self.toks[i + 1]
+            if d.type == "other" and d.text in "–—‐" and a.type == "name" and b.type == "name":
+                self.note(d, "dash", f"read '{a.text}{d.text}{b.text}' as one name {a.text}{joiner}{b.text}")
+                self.toks[i - 1 : i + 2] = [Tok("name", f"{a.text}{joiner}{b.text}", a.pos)]
+                continue
             i += 1
 
     def juxtaposed(self) -> None:
