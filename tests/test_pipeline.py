@@ -126,11 +126,11 @@ def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
 
 
 @pytest.mark.parametrize("name", ["folio-dev-k1", "folio-dev-k1-finetuned80", "folio-dev-k1-finetuned140",
-                                  "folio-dev-k1-lora16"])
+                                  "folio-dev-k1-lora16", "folio-dev-k1-lora16-syn1000"])
 def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
     """Replays recorded from FOLIO dev runs (K=1, 148 problems): the embedded model, the same
-    model after `nsp train --steps 80` and after `nsp train` (140 steps), and with the shipped
-    LoRA adapter (nsp/parse/adapter, the default)."""
+    model after `nsp train --steps 80` and after `nsp train` (140 steps), with the shipped
+    LoRA adapter (nsp/parse/adapter, the default), and with an adapter trained with template pairs."""
     from tests.conftest import FOLIO_TRAIN
 
     replay = _need(ROOT / "data" / "replay" / f"{name}.jsonl")

@@ -32,6 +32,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 import zlib
 from pathlib import Path
 from typing import Sequence
@@ -223,8 +224,6 @@ class TransformersBackend(Generator):
         except ImportError:
             raise BackendError(f"{folder} is a LoRA adapter; loading it needs peft: pip install 'nsp[model]'") from None
         net = AutoModelForCausalLM.from_pretrained(cls._resolve(cls._adapter_base(folder)), dtype=dtype)
-        import warnings
-
         with warnings.catch_warnings():  # peft calls transformers' deprecated is_gradient_checkpointing
             warnings.simplefilter("ignore", FutureWarning)
             return PeftModel.from_pretrained(net, str(folder)).merge_and_unload()

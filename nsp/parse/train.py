@@ -28,6 +28,7 @@ import random
 import shutil
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from nsp.parse.backends import CACHE, BackendError, TransformersBackend
@@ -161,11 +162,13 @@ def _with_adapter(net, ckpt: Path | None, rank: int):
         from peft import LoraConfig, PeftModel, get_peft_model
     except ImportError:
         raise BackendError("LoRA needs peft: pip install 'nsp[model]'") from None
-    if ckpt is not None:
-        return PeftModel.from_pretrained(net, str(ckpt), is_trainable=True)
-    config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules="all-linear",
-                        task_type="CAUSAL_LM")
-    return get_peft_model(net, config)
+    with warnings.catch_warnings():  # peft calls transformers' deprecated is_gradient_checkpointing
+        warnings.simplefilter("ignore", FutureWarning)
+        if ckpt is not None:
+            return PeftModel.from_pretrained(net, str(ckpt), is_trainable=True)
+        config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules="all-linear",
+                            task_type="CAUSAL_LM")
+        return get_peft_model(net, config)
 
 
 def _save_checkpoint(net, tok, opt, state: dict, ckpt: Path) -> None:
