@@ -411,37 +411,15 @@ class _Repairer:
             i += 1
 
     def multiword(self) -> None:
-        flags = self.arglist_flags()
-        stack: list[bool] = []
-        i = 0
-        while i < len(self.toks):
-            t = self.toks[i]
-            if t.type == "lpar":
-                stack.append(flags.get(i, False))
-            elif t.type == "rpar" and stack:
-                stack.pop()
-            elif t.type == "name" and stack and stack[-1]:
-                words, j, last = [t], i, i
-                while True:
-                    n = self.next_sig_index(last)
-                    if n is None or self.toks[n].type != "name" or n == last + 1:
-                        break
-                    after = self.next_sig_index(n)
-                    if after is not None and self.toks[after].type == "lpar":
-                        break
-                    words.append(self.toks[n])
-                    last = n
-                if len(words) > 1:
-                    name = camel([w.text for w in words])
-                    self.note(t, "multiword", "joined multi-word constant '"
-                              + " ".join(w.text for w in words) + f"' as {name}")
-                    self.toks[j : last + 1] = [Tok("name", name, t.pos)]
-                    flags = self.arglist_flags()
-            i += 1
+        """Words side by side inside an argument list form one constant: ``captain america``."""
+        self._join_runs(in_args=True)
 
     def multiword_predicates(self) -> None:
         """Words before a '(' at formula level form one predicate name: ``TalkingTo strangers(jeff)``
         → ``TalkingToStrangers(jeff)``. Not after a quantifier (``∀x P(x)``) or inside arguments."""
+        self._join_runs(in_args=False)
+
+    def _join_runs(self, in_args: bool) -> None:
         flags = self.arglist_flags()
         stack: list[bool] = []
         i = 0
@@ -451,24 +429,38 @@ class _Repairer:
                 stack.append(flags.get(i, False))
             elif t.type == "rpar" and stack:
                 stack.pop()
-            elif t.type == "name" and not (stack and stack[-1]):
-                before = self.prev_sig(i)
-                words, last = [t], i
-                while True:
-                    n = self.next_sig_index(last)
-                    if n is None or self.toks[n].type != "name" or n == last + 1:
-                        break
-                    words.append(self.toks[n])
-                    last = n
-                after = self.next_sig_index(last)
-                quantified = before is not None and (before.role in ("FORALL", "EXISTS") or before.type == "name")
-                if len(words) > 1 and not quantified and after is not None and self.toks[after].type == "lpar":
-                    name = "".join(w.text[:1].upper() + w.text[1:] for w in words)
-                    self.note(t, "multiword", "joined multi-word predicate '"
-                              + " ".join(w.text for w in words) + f"' as {name}")
+            elif t.type == "name" and bool(stack and stack[-1]) == in_args:
+                last = self._name_run(i, stop_before_call=in_args)
+                if last > i and (in_args or self._names_a_predicate(i, last)):
+                    words = [w.text for w in self.toks[i : last + 1] if w.type == "name"]
+                    if in_args:
+                        name, what = camel(words), "constant"
+                    else:
+                        name, what = "".join(w[:1].upper() + w[1:] for w in words), "predicate"
+                    self.note(t, "multiword", f"joined multi-word {what} '{' '.join(words)}' as {name}")
                     self.toks[i : last + 1] = [Tok("name", name, t.pos)]
                     flags = self.arglist_flags()
             i += 1
+
+    def _name_run(self, i: int, stop_before_call: bool) -> int:
+        """Index of the last name of the run of space-separated names that starts at ``i``
+        (``stop_before_call``: a name followed by '(' is a call, not part of the run)."""
+        last = i
+        while True:
+            n = self.next_sig_index(last)
+            if n is None or self.toks[n].type != "name" or n == last + 1:
+                return last
+            after = self.next_sig_index(n)
+            if stop_before_call and after is not None and self.toks[after].type == "lpar":
+                return last
+            last = n
+
+    def _names_a_predicate(self, i: int, last: int) -> bool:
+        """Is the run ``i..last`` at formula level a predicate name (followed by '(', and not a
+        quantified variable list such as ``∀x P(x)``)?"""
+        before, after = self.prev_sig(i), self.next_sig_index(last)
+        quantified = before is not None and (before.role in ("FORALL", "EXISTS") or before.type == "name")
+        return not quantified and after is not None and self.toks[after].type == "lpar"
 
     def dashes(self) -> None:
         """A dash inside a name (``2005–06``, an en or em dash) is the name's hyphen (FOLIO) or '_' (NLTK)."""
