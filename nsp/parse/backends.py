@@ -22,6 +22,12 @@ Back ends:
   (:mod:`nsp.parse.replay`) problem by problem, through :meth:`Generator.recorded`.
 
 Only infrastructure failures raise (:class:`BackendError`); odd model text is data.
+
+Reproducibility: a seed gives the same samples for the same torch thread count. The thread count
+follows the machine's load (:func:`_threads`, re-checked during long jobs), and another count can
+change float rounding: between a 2-thread run and a 1/2-thread run of K=10 on 40 FOLIO problems,
+3 problems got different samples (the same votes' winner on all 40). Set ``NSP_THREADS`` for
+bit-identical reruns.
 """
 
 from __future__ import annotations
