@@ -186,14 +186,14 @@ class TransformersBackend(Generator):
 
         hf_logging.set_verbosity_error()  # no load-progress bars or advisory warnings on stderr
         hf_logging.disable_progress_bar()
-        adapter = Path(self.source) / "adapter_config.json"
+        folder = Path(self.source)
         try:
-            tokenizer_source = self.source
-            if adapter.exists() and not (Path(self.source) / "tokenizer_config.json").exists():
-                tokenizer_source = self._resolve(self._adapter_base(Path(self.source)))  # the base's tokenizer
-            self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_source)
-            if adapter.exists():  # a LoRA adapter from `nsp train --lora`: base model + adapter, merged
-                self.model = self._with_adapter(Path(self.source), getattr(torch, dtype))
+            # a LoRA adapter from `nsp train --lora`: its base model (resolved once), the adapter merged in
+            base = self._resolve(self._adapter_base(folder)) if (folder / "adapter_config.json").exists() else None
+            has_tokenizer = base is None or (folder / "tokenizer_config.json").exists()
+            self.tokenizer = AutoTokenizer.from_pretrained(self.source if has_tokenizer else base)
+            if base is not None:
+                self.model = self._with_adapter(folder, base, getattr(torch, dtype))
             else:
                 self.model = AutoModelForCausalLM.from_pretrained(self.source, dtype=getattr(torch, dtype))
         except (OSError, ValueError) as e:
@@ -221,15 +221,16 @@ class TransformersBackend(Generator):
             self.grammar = CompiledGrammar(self.tokenizer)
             self.name += " +grammar"
 
-    @classmethod
-    def _with_adapter(cls, folder: Path, dtype):
+    @staticmethod
+    def _with_adapter(folder: Path, base: str, dtype):
+        """The model in ``base`` (a resolved path or hub id) with the adapter in ``folder`` merged in."""
         from transformers import AutoModelForCausalLM
 
         try:
             from peft import PeftModel
         except ImportError:
             raise BackendError(f"{folder} is a LoRA adapter; loading it needs peft: pip install 'nsp[model]'") from None
-        net = AutoModelForCausalLM.from_pretrained(cls._resolve(cls._adapter_base(folder)), dtype=dtype)
+        net = AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
         with warnings.catch_warnings():  # peft calls transformers' deprecated is_gradient_checkpointing
             warnings.simplefilter("ignore", FutureWarning)
             return PeftModel.from_pretrained(net, str(folder)).merge_and_unload()
