@@ -249,6 +249,12 @@ class TransformersBackend(Generator):
             return str(SHIPPED_ADAPTER)
         if model is None or model == "embedded":
             return str(converted_dir(embedded_gguf()))
+        if isinstance(model, str):  # a registry name (nsp.parse.models), e.g. "qwen-coder-0.5b"
+            from nsp.parse.models import resolve_name
+
+            named = resolve_name(model)
+            if named is not None:
+                return named
         path = Path(model).expanduser()
         if path.suffix == ".gguf":
             if not path.exists():
