@@ -1,0 +1,80 @@
+"""Whole-problem translation format and its training data (nsp/parse/whole.py); real files, real Z3."""
+
+import json
+
+import pytest
+
+from nsp.parse import whole
+from nsp.parse.prompts import folio_split
+from nsp.parse.whole import (BuildReport, V0_TRAIN, V2_TRAIN, WholeProblem, folio_v2_problems, parse_completion,
+                             problem_prompt, target_lines)
+
+needs_folio = pytest.mark.skipif(not (V2_TRAIN.exists() and V0_TRAIN.exists()),
+                                 reason=f"FOLIO train files not found in {V2_TRAIN.parent}")
+
+
+def test_prompt_and_target_round_trip():
+    prompt = problem_prompt(["All dogs are  animals.", "Rex is a dog."], "Rex is an animal.")
+    assert prompt == ("Premises:\n1. All dogs are animals.\n2. Rex is a dog.\n"
+                      "Conclusion: Rex is an animal.\nFOL:\n")
+    fols = ["∀x (Dog(x) → Animal(x))", "Dog(rex)", "Animal(rex)"]
+    lines = target_lines(fols)
+    assert lines == ["1. ∀x (Dog(x) → Animal(x))", "2. Dog(rex)", "C. Animal(rex)"]
+    assert parse_completion("\n".join(lines) + "\n", 2) == fols
+    assert problem_prompt(["A."], "B.", instruction=True).startswith(whole.INSTRUCTION + "\n\nPremises:\n1. A.")
+
+
+@pytest.mark.parametrize("text, want", [
+    ("1. A(a)\nC. B(a)\n", ["A(a)", None, "B(a)"]),                       # a missing premise line
+    ("2) B(b)\n1: A(a)\nc. C(c)", ["A(a)", "B(b)", "C(c)"]),              # out of order, other punctuation
+    ("1. A(a)\n1. X(x)\n2. B(b)\n7. Z(z)\nC. C(c)\nC. D(d)", ["A(a)", "B(b)", "C(c)"]),  # repeats, out of range
+    ("1. A(a)\n2. B(b)\nC. C(c)\n\nPremises:\n1. junk", ["A(a)", "B(b)", "C(c)"]),  # stops at the blank line
+    ("", [None, None, None]), ("no block at all\n", [None, None, None]), ("1.\nC. \n", [None, None, None]),
+    ("\n\n  1. A(a)\nsome chatter\n2. B(b)", ["A(a)", "B(b)", None]),
+])
+def test_parse_completion_is_tolerant(text, want):
+    assert parse_completion(text, 2) == want
+
+
+def test_problem_target_uses_the_format():
+    p = WholeProblem(("A.", "B."), "C.", ("A(a)", "B(a)", "C(a)"), "test")
+    assert p.prompt().endswith("Conclusion: C.\nFOL:\n") and p.target() == "1. A(a)\n2. B(a)\nC. C(a)\n"
+
+
+@needs_folio
+def test_v2_filter_on_real_items(tmp_path):
+    rows = [json.loads(l) for l in V2_TRAIN.read_text(encoding="utf-8").splitlines()[:60]]
+    path = tmp_path / "v2.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    report = BuildReport()
+    kept = folio_v2_problems(report, path, dev_sentences=set())
+    assert kept and sum(report.dropped.values()) + report.kept["folio-v2"] == len(rows)
+    assert any("another label" in k for k in report.dropped) or any("no premise uses" in k for k in report.dropped)
+    from nsp.logic.analysis import signature
+    from nsp.logic.syntax import parse
+    from provers.z3_bridge import decide
+
+    for p in kept[:8]:
+        nodes = [parse(f, "folio", strict=True).formula for f in p.fols]  # targets are clean FOLIO syntax
+        prem = signature(nodes[:-1])
+        assert all(n in prem for n, s in signature(nodes[-1:]).items() if s.kind in ("predicate", "constant"))
+        row = next(r for r in rows if r["conclusion"].split() == p.conclusion.split() and str(r["story_id"]) == p.story)
+        want = {"Unknown": "Uncertain"}.get(row["label"], row["label"])
+        assert decide(nodes[:-1], nodes[-1], explain=False).outcome.value == want
+        assert folio_split(p.story) == "train"
+
+
+@needs_folio
+def test_training_set_has_no_dev_story_and_is_deterministic():
+    problems, report = whole.training_problems(seed=0)
+    again, _ = whole.training_problems(seed=0)
+    assert [p.target() for p in problems] == [p.target() for p in again]
+    assert {p.source for p in problems} == {"folio-v2", "folio-v0", "synthetic"}
+    dev_sentences = whole._dev_sentences(V0_TRAIN, V2_TRAIN)
+    for p in problems:
+        if p.source != "synthetic":
+            assert folio_split(p.story) == "train"
+        assert not any(s.lower() in dev_sentences for s in p.premises + (p.conclusion,))
+    syn = report.kept["synthetic"] / len(problems)
+    assert 0.08 <= syn <= 0.16 and report.kept["folio-v2"] > 300
+    assert report.dropped["folio-v2: dev-split story"] > 0
