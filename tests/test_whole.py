@@ -78,3 +78,35 @@ def test_training_set_has_no_dev_story_and_is_deterministic():
     syn = report.kept["synthetic"] / len(problems)
     assert 0.08 <= syn <= 0.16 and report.kept["folio-v2"] > 300
     assert report.dropped["folio-v2: dev-split story"] > 0
+
+
+class _CharTokenizer:
+    eos_token_id = 0
+
+    def encode(self, text, add_special_tokens=False):
+        return [ord(c) for c in text]
+
+
+def test_whole_sequences_mask_the_prompt_and_drop_long_problems():
+    from nsp.parse.train import _whole_sequences
+
+    seqs, too_long = _whole_sequences(_CharTokenizer(), [("P:\n", "1. A\n"), ("x" * 50, "C. B\n")], max_len=20)
+    assert too_long == 1 and len(seqs) == 1
+    ids, labels = seqs[0]
+    assert labels[:3] == [-100] * 3 and labels[3:] == ids[3:] and ids[-1] == 0  # FOL block and EOS learned
+
+
+def test_resume_under_other_settings_is_refused_before_loading(tmp_path):
+    from nsp.parse.backends import BackendError
+    from nsp.parse.train import train
+
+    ckpt = tmp_path / "checkpoint"
+    ckpt.mkdir()
+    (ckpt / "adapter_config.json").write_text("{}")
+    settings = {"model": "qwen-coder-0.5b", "data": "whole", "batch": 8, "micro_batch": 4, "lr": 2e-4, "max_len": 512,
+                "seed": 0, "warmup": 10, "lora": 16, "dtype": "bfloat16", "synthetic": 0, "synthetic_share": 0.12}
+    (ckpt / "state.json").write_text(json.dumps({"step": 3, "position": 24, "losses": [], "seconds": 1.0,
+                                                 "synthetic": 0, "settings": settings}))
+    with pytest.raises(BackendError, match=r"other settings: lr=0\.0002 \(now 0\.001\)"):
+        train("qwen-coder-0.5b", tmp_path, steps=9, batch=8, micro_batch=4, lr=1e-3, max_len=512, warmup=10,
+              lora=16, data="whole", dtype="bfloat16")

