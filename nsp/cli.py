@@ -157,8 +157,12 @@ def _print_report(report, explain: bool) -> None:
               help="Translate the conclusion after the premises, with their FOL in its prompt.")
 @click.option("--grammar/--no-grammar", default=False, show_default=True,
               help="Constrain a local model's output to formulas (needs nsp[grammar]).")
+@click.option("--vote", type=click.Choice(["evidence", "majority", "linc"]), default="evidence", show_default=True,
+              help="How samples vote: evidence (samples needing no structural repair, whose conclusion uses the "
+              "premises' predicates; all decided ones if none), majority (every decided sample) or linc (only samples "
+              "that read with no repair).")
 def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-             repair_rounds, semantics, conclusion_context, grammar):
+             repair_rounds, semantics, conclusion_context, grammar, vote):
     """Score a dataset: accuracy, per label, confusion matrix, repairs, time per problem.
 
     With --gold-fol the dataset's own FOL is decided; otherwise the English is translated
@@ -169,7 +173,7 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, m
 
     if not gold_fol:
         _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-                       repair_rounds, semantics, conclusion_context, grammar)
+                       repair_rounds, semantics, conclusion_context, grammar, vote)
         return
     try:
         summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty())
@@ -210,7 +214,7 @@ def _print_summary(s: dict) -> None:
 
 
 def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-                   repair_rounds, semantics="auto", conclusion_context=False, grammar=False) -> None:
+                   repair_rounds, semantics="auto", conclusion_context=False, grammar=False, vote="evidence") -> None:
     from nsp.logic.problem import ProblemError
     from nsp.parse.backends import BackendError
     from nsp.parse.pipeline import evaluate_pipeline
@@ -219,7 +223,7 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
         summary = evaluate_pipeline(dataset, limit=limit, samples=samples, replay=replay, model=model,
                                     endpoint=endpoint, out=out, timeout=timeout, seed=seed, split=split,
                                     repair_rounds=repair_rounds, semantics=semantics,
-                                    conclusion_context=conclusion_context, grammar=grammar,
+                                    conclusion_context=conclusion_context, grammar=grammar, vote=vote,
                                     progress=_sys.stderr.isatty())
     except ProblemError as e:
         fail(str(e))
@@ -250,7 +254,11 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--grammar/--no-grammar", default=False, show_default=True,
               help="Constrain a local model's output to formulas (needs nsp[grammar]).")
-def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeout, as_json, grammar):
+@click.option("--vote", type=click.Choice(["evidence", "majority", "linc"]), default="evidence", show_default=True,
+              help="How samples vote: evidence (samples needing no structural repair, whose conclusion uses the "
+              "premises' predicates; all decided ones if none), majority (every decided sample) or linc (only samples "
+              "that read with no repair).")
+def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeout, as_json, grammar, vote):
     """Check an English argument: translate it to FOL, decide it, explain the verdict.
 
     FILE: premises one per line, a line '---', then the conclusion; or JSON
@@ -266,7 +274,7 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
         premises, conclusion = read_nl_problem(file)
         backend = LazyBackend(model, endpoint, replay, grammar)
         result = check_problem(premises, conclusion, backend, Settings(samples=samples, seed=seed,
-                               repair_rounds=repair_rounds, timeout=timeout))
+                               repair_rounds=repair_rounds, timeout=timeout, vote=vote))
     except ProblemError as e:
         fail(str(e), e.pointer)
     except ValueError as e:
@@ -278,7 +286,7 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
     else:
         for line in check_lines(result, backend.used_name):
             click.echo(line)
-    decided = result.translation.predicted is not None and result.translation.predicted != "Unknown"
+    decided = result.translation.predicted is not None and result.translation.predicted.decided
     raise SystemExit(0 if decided else 1)
 
 

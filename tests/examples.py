@@ -153,7 +153,8 @@ PROBLEMS: tuple[Example, ...] = (
 
 @dataclass(frozen=True)
 class Spelling:
-    """A formula (FOLIO text, read strictly) and its exact text in each written syntax."""
+    """A formula (FOLIO text, read strictly) and its exact text in each written syntax (in NLTK a
+    constant such as ``a`` is written ``a_``: NLTK reads ``a`` as a variable)."""
 
     id: str
     folio_in: str
@@ -192,7 +193,7 @@ FORMULAS: tuple[Spelling, ...] = (
              "¬(Tea ann ↔ Coffee ann)"),
     Spelling("and-over-or", "P(a) ∨ Q(a) ∧ R(a)",
              "P(a) ∨ (Q(a) ∧ R(a))",
-             "P(a) | (Q(a) & R(a))",
+             "P(a_) | (Q(a_) & R(a_))",
              "'P'(a) | ('Q'(a) & 'R'(a))",
              "(or (P a) (and (Q a) (R a)))",
              "P a ∨ (Q a ∧ R a)"),
@@ -210,13 +211,13 @@ FORMULAS: tuple[Spelling, ...] = (
              "¬(∀x P(x))", "-(all x.P(x))", "~ (! [X] : 'P'(X))", "(not (forall ((x U)) (P x)))",
              "¬(∀ x : U, P x)"),
     Spelling("quantifier-operand", "(∀x P(x)) ∧ Q(a)",
-             "(∀x P(x)) ∧ Q(a)", "(all x.P(x)) & Q(a)", "(! [X] : 'P'(X)) & 'Q'(a)",
+             "(∀x P(x)) ∧ Q(a)", "(all x.P(x)) & Q(a_)", "(! [X] : 'P'(X)) & 'Q'(a)",
              "(and (forall ((x U)) (P x)) (Q a))", "(∀ x : U, P x) ∧ Q a"),
     Spelling("negation-binds-tightest", "¬P(a) ∧ Q(a)",
-             "¬P(a) ∧ Q(a)", "-P(a) & Q(a)", "~ 'P'(a) & 'Q'(a)", "(and (not (P a)) (Q a))",
+             "¬P(a) ∧ Q(a)", "-P(a_) & Q(a_)", "~ 'P'(a) & 'Q'(a)", "(and (not (P a)) (Q a))",
              "¬(P a) ∧ Q a"),
     Spelling("neq", "a ≠ b",
-             "¬(a = b)", "-(a = b)", "~ (a = b)", "(not (= a b))", "¬(a = b)"),
+             "¬(a = b)", "-(a_ = b_)", "~ (a = b)", "(not (= a b))", "¬(a = b)"),
     Spelling("top-bottom", "⊤ → ⊥",
              "⊤ → ⊥", "(all x.x = x) -> -(all x.x = x)", "$true => $false", "(=> true false)",
              "True → False"),
@@ -246,4 +247,58 @@ FORMULAS: tuple[Spelling, ...] = (
     Spelling("more-keyword-names", "fof(forall) ∨ end(true)",
              "fof(forall) ∨ end(true)", "fof(forall_) | end(true)", "'fof'(forall) | end(true)",
              "(or (fof |'forall|) (end |'true|))", "fof «forall» ∨ «end» true"),
+)
+
+
+@dataclass(frozen=True)
+class NltkReading:
+    """NLTK text as ``nltk.sem.logic`` reads it (and LINC's Prover9 after it), the same meaning
+    written by nsp's FOLIO writer, and the kinds of lenient repair it takes."""
+
+    id: str
+    nltk: str
+    folio: str
+    repairs: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.id
+
+
+# Formulas written by GPT-3.5 for FOLIO problems, as LINC recorded them (benlipkin/linc, outputs/,
+# MIT; the FOLIO sentences behind them are CC BY-SA 4.0), copied verbatim from
+# ../shared/data/linc/gpt35-folio-replay.jsonl. NLTK's reading of each was checked with nltk 3.10.
+NLTK_READINGS: tuple[NltkReading, ...] = (
+    # a quantifier binds like negation: its body is the group right after it
+    NltkReading("quantifier-binds-like-negation", "all x. (Twins(x) | Triplets(x)) -> SpendTimeWithSiblings(x)",
+                "∀x ((∀x (Twins(x) ∨ Triplets(x))) → SpendTimeWithSiblings(x))"),
+    NltkReading("exists-binds-like-negation",
+                "(exists y. (Child(John, y)) -> (-HoneymoonInParis(John) & -HaveWedding(John)))",
+                "(∃y Child(John, y)) → (¬HoneymoonInParis(John) ∧ ¬HaveWedding(John))"),
+    # a free x is a variable (one lower-case letter, digits), closed with ∀ as Prover9 does
+    NltkReading("free-variable-closed",
+                "(FemaleTennisPlayer(x) & At(x, RolandGarros2022)) | (MaleTennisPlayer(x) & At(x, RolandGarros2022))",
+                "∀x ((FemaleTennisPlayer(x) ∧ At(x, RolandGarros2022)) ∨ (MaleTennisPlayer(x) ∧ At(x, RolandGarros2022)))"),
+    NltkReading("free-variable-in-conclusion", "Feud(Imperium, x) -> -Includes(x, IvyNile)",
+                "∀x (Feud(Imperium, x) → ¬Includes(x, IvyNile))"),
+    # every binary connective is left-associative in NLTK: (A -> B) -> C
+    NltkReading("implication-left-assoc",
+                "LargestEndowment(Yale) & all x. (University(x) & Endowment(y) -> EndowmentValue(Yale, y) -> "
+                "EndowmentValue(x, y))",
+                "∀y (LargestEndowment(Yale) ∧ (∀x (((University(x) ∧ Endowment(y)) → EndowmentValue(Yale, y)) → "
+                "EndowmentValue(x, y))))"),
+    NltkReading("neq-without-spaces", "all x. all y. (Departure(x) & Arrival(y) & x!=y)",
+                "∀x ∀y (Departure(x) ∧ Arrival(y) ∧ ¬(x = y))"),
+    NltkReading("not-keyword", "-not exists x. (In(x, DiamondMine) & IvyNile(x)) -> -Feud(Imperium, x)",
+                "∀x (¬¬(∃x (In(x, DiamondMine) ∧ IvyNile(x))) → ¬Feud(Imperium, x))"),
+    # NLTK's names: anything between its operators ('s, $, a decimal point)
+    NltkReading("apostrophe-in-name", "In(Joe'sVehicleRegistrationPlate, Istanbul)",
+                "In(Joe_sVehicleRegistrationPlate, Istanbul)"),
+    NltkReading("dollar-in-name", "Equal(Rent(OliveGarden), 2000$)", "Equal(Rent(OliveGarden), 2000_)"),
+    NltkReading("decimal-in-name", "EndowmentValue(Yale, 42.3Billion)", "EndowmentValue(Yale, 42.3Billion)"),
+    # NLTK rejects these; LINC's preprocessing turns '-' inside arguments into '_' before NLTK reads them
+    NltkReading("hyphen-in-argument",
+                "all x. (University(Beijing, x) -> Rank(x, Best, Asia-Pacific) & Rank(x, Best, World))",
+                "∀x (University(Beijing, x) → (Rank(x, Best, Asia_Pacific) ∧ Rank(x, Best, World)))", ("dash",)),
+    NltkReading("negated-constant-argument", "MostMedals(Winner, Tokyo) & -MostMedals(Winner, -Tokyo)",
+                "MostMedals(Winner, Tokyo) ∧ ¬MostMedals(Winner, _Tokyo)", ("dash",)),
 )

@@ -29,7 +29,7 @@ CASES = [
     ("folio", "∀x (Dog(x) → Animal(x)) .", "∀x (Dog(x) → Animal(x))",
      [(25, "trailing", "dropped trailing '.'")], (25, "unexpected character '.'")),
     ("folio", "P(a);", "P(a)", [(5, "trailing", "dropped trailing ';'")], (5, "unexpected character ';'")),
-    ("nltk", "-P(a) & Q(a).", "¬P(a) ∧ Q(a)", [(13, "trailing", "dropped trailing '.'")], (13, "unexpected '.'")),
+    ("nltk", "-P(ann) & Q(ann).", "¬P(ann) ∧ Q(ann)", [(17, "trailing", "dropped trailing '.'")], (17, "unexpected '.'")),
     # 2. quoted constants
     ("folio", 'Likes("captain america", bob)', "Likes(captainAmerica, bob)",
      [(7, "quoted", 'read quoted constant "captain america" as captainAmerica')],
@@ -57,7 +57,7 @@ CASES = [
     ("nltk", "all x.(Dog(x) → Animal(x) ∧ ¬Cat(x))", "∀x (Dog(x) → Animal(x) ∧ ¬Cat(x))",
      [(15, "connective", "read '→' as '->'"), (27, "connective", "read '∧' as '&'"),
       (29, "connective", "read '¬' as '-'")], (15, "unexpected character '→'")),
-    ("nltk", "a ≠ b", "a ≠ b", [(3, "connective", "read '≠' as '!='")], (3, "unexpected character '≠'")),
+    ("nltk", "ann ≠ bob", "ann ≠ bob", [(5, "connective", "read '≠' as '!='")], (5, "unexpected character '≠'")),
     ("nltk", "∀x.(P(x))", "∀x P(x)", [(1, "connective", "read '∀' as 'all'")], (1, "unexpected character '∀'")),
     # 4. unbalanced parentheses, both ways
     ("folio", "¬WorkAtPool(mary))", "¬WorkAtPool(mary)",

@@ -9,6 +9,7 @@ import pytest
 from nsp.parse.backends import EndpointBackend, ReplayBackend
 from nsp.parse.prompts import Retriever, default_retriever, folio_split, load_pool, tokens, translation_prompt
 from nsp.parse.translate import Settings, translate_problem
+from provers.outcome import Outcome
 from tests.test_backends import CannedServer
 
 DOGS = ["All dogs are animals.", "Rex is a dog."]
@@ -49,10 +50,19 @@ def test_tie_goes_to_the_outcome_seen_first(tmp_path):
 
 
 def test_no_usable_sample_is_an_error_not_a_guess(tmp_path):
-    tr = translate_problem(DOGS, ANIMAL, _replay(tmp_path, [[RULE, "Dog(", "Animal(rex)"], [RULE, "Dog(rex)"]]),
+    tr = translate_problem(DOGS, ANIMAL, _replay(tmp_path, [[RULE, "Dog(", "Animal(rex)"], [RULE, "Dog(rex) →"]]),
                            item_id="p")
     assert tr.predicted is None and tr.discarded == {"parse": 2}
     assert tr.error.startswith("no usable sample (2 parse)")
+
+
+def test_a_sample_with_another_formula_count_reads_as_linc_reads_it(tmp_path):
+    # LINC: the last formula is the conclusion, the others the premises; a structural repair.
+    tr = translate_problem(DOGS, ANIMAL, _replay(tmp_path, [[RULE, "Dog(rex)", "Cat(tom)", "Animal(rex)"]]),
+                           item_id="p")
+    smp = tr.samples[0]
+    assert smp.outcome is Outcome.TRUE and smp.structural
+    assert [k for k, _ in smp.repairs] == ["count"] and smp.problem.premise_texts == ()
 
 
 def test_symbolic_parser_carries_a_problem_without_any_model():

@@ -27,6 +27,7 @@ from nsp.eval.datasets import jsonl_rows, normalise_label
 from nsp.eval.gold import summarise
 from nsp.logic.problem import ProblemError, read_text_file
 from nsp.parse.backends import Generator, ReplayMiss, make_backend
+from nsp.parse.sample import Sample
 from nsp.parse.translate import ProblemTranslation, Settings, translate_problem
 from nsp.records import run_resumable
 
@@ -171,16 +172,27 @@ def check_problem(premises: Sequence[str], conclusion: str, generator: Generator
     return CheckResult(tr, report)
 
 
+def sample_record(smp: Sample, weight: float) -> dict:
+    """Why a sample voted as it did: its verdict, what reading repaired, and its weight."""
+    return {"verdict": smp.outcome.value if smp.outcome is not None else f"discarded: {smp.discarded}",
+            "weight": weight, "structural": smp.structural, "related": smp.related,
+            "repairs": [f"{kind}: {what}" for kind, what in smp.repairs],
+            **({"error": smp.error} if smp.error else {})}
+
+
 def translation_record(tr: ProblemTranslation) -> dict:
     """The JSON record of a translation (also a replay line)."""
     return {
         "id": tr.id,
-        "predicted": tr.predicted,
+        "predicted": tr.predicted.value if tr.predicted is not None else None,
         "votes": tr.votes,
+        "vote": tr.rule,
         "discarded": tr.discarded,
         "samples": [list(s.fol) for s in tr.samples],
         "sources": [list(s.sources) for s in tr.samples][:1],
-        "sample_outcomes": [s.outcome or f"discarded: {s.discarded}" for s in tr.samples],
+        "sample_outcomes": [s.outcome.value if s.outcome is not None else f"discarded: {s.discarded}"
+                            for s in tr.samples],
+        "sample_evidence": [sample_record(s, w) for s, w in zip(tr.samples, tr.weights)],
         "repaired_samples": sum(1 for s in tr.samples if s.repair_rounds),
         "renamed": dict(tr.samples[tr.chosen].renamed) if tr.chosen is not None else {},
         "symbolic": sum(1 for p in tr.parses if p.formula is not None),
@@ -207,10 +219,12 @@ def check_json(result: CheckResult, backend: str = "") -> dict:
     """``nsp check --json``: verdict, votes, per-sentence FOL and source, explanation."""
     tr = result.translation
     out = {
-        "verdict": tr.predicted, "votes": tr.votes, "discarded": tr.discarded, "samples": len(tr.samples),
+        "verdict": tr.predicted.value if tr.predicted is not None else None, "votes": tr.votes, "vote": tr.rule,
+        "discarded": tr.discarded, "samples": len(tr.samples),
         "chosen_sample": tr.chosen, "sentences": _sentence_rows(result), "backend": backend,
-        "all_samples": [{"fol": list(s.fol), "outcome": s.outcome, "discarded": s.discarded, "error": s.error,
-                         "repair_rounds": s.repair_rounds, "renamed": dict(s.renamed)} for s in tr.samples],
+        "all_samples": [{"fol": list(s.fol), **sample_record(s, w), "discarded": s.discarded,
+                         "repair_rounds": s.repair_rounds, "renamed": dict(s.renamed)}
+                        for s, w in zip(tr.samples, tr.weights)],
     }
     if tr.error:
         out["error"] = tr.error
@@ -246,7 +260,7 @@ def named_facts(model, limit: int = 40) -> list[str]:
 def check_lines(result: CheckResult, backend: str = "") -> list[str]:
     """``nsp check``: the verdict, each sentence with its FOL and who made it, and why."""
     tr = result.translation
-    votes = ", ".join(f"{o} {n}" for o, n in sorted(tr.votes.items(), key=lambda kv: -kv[1])) or "none"
+    votes = ", ".join(f"{o} {n:g}" for o, n in sorted(tr.votes.items(), key=lambda kv: -kv[1])) or "none"
     disc = ", ".join(f"{n} {r}" for r, n in sorted(tr.discarded.items()))
     head = f"{tr.predicted or 'No verdict'}  (votes: {votes}; {len(tr.samples)} sample(s)"
     head += f"; discarded: {disc})" if disc else ")"
@@ -306,6 +320,7 @@ def evaluate_pipeline(
     semantics: str = "auto",
     conclusion_context: bool = False,
     grammar: bool = False,
+    vote: str = "evidence",
     progress: bool = True,
     generator: Generator | None = None,
 ) -> dict:
@@ -315,7 +330,7 @@ def evaluate_pipeline(
         items = items[:limit]
     backend = generator or LazyBackend(model, endpoint, str(replay) if replay else None, grammar)
     settings = Settings(samples=samples, temperature=temperature, seed=seed, repair_rounds=repair_rounds,
-                        timeout=timeout, semantics=semantics, conclusion_context=conclusion_context)
+                        timeout=timeout, semantics=semantics, conclusion_context=conclusion_context, vote=vote)
     cache: dict = {}
     start = time.monotonic()
     def one(pos: int, item: NLItem) -> dict:
@@ -338,6 +353,7 @@ def evaluate_pipeline(
     summary["split"] = split or "all"
     summary["conclusion_context"] = conclusion_context
     summary["grammar"] = grammar
+    summary["vote"] = vote
     summary["semantics"] = semantics if semantics != "auto" else (
         "auto: " + ", ".join(sorted({semantics_for(i.id, semantics) for i in items})))
     return summary

@@ -11,15 +11,16 @@ For one problem (English premises and conclusion):
    prompt per sample whose context is that sample's own premise translations, so it can reuse
    their names. Off by default: on 60 FOLIO train-split problems with the fine-tuned embedded
    model it scored the same (22/60 both ways) at 1.7x the time.
-3. Each sample is read leniently, its model-made symbol names aligned (:mod:`nsp.parse.align`:
-   ``IsMammal`` / ``Mammals`` → the first-met ``Mammal``), and decided by Z3. A sample is
-   *discarded* (and counted by reason) when a formula does not read (``parse``), its premises
-   are inconsistent (``inconsistent``), or the prover cannot tell (``unknown``).
+3. Each sample is read once and decided once (:mod:`nsp.parse.sample`: lenient reading in the
+   sample's own syntax, model-made names aligned, Z3), keeping the evidence a vote weighs. A
+   sample is *discarded* (and counted by reason) when a formula does not read (``parse``), its
+   premises are inconsistent (``inconsistent``), or the prover cannot tell (``unknown``).
 4. Repair (Logic-LM): up to ``R`` rounds, every discarded ``parse`` / ``inconsistent`` sample has
    its failing model sentences re-prompted with the failed text and the parser's message (with
    its caret) or the solver's (the contradicting formulas); the new text replaces the old.
-5. Vote: the most common outcome among the kept samples (ties: the outcome seen first). No kept
-   sample: no prediction (an error for scoring).
+5. Vote (:mod:`nsp.parse.vote`, ``Settings.vote``): by default the samples whose reading needed
+   no structural repair and whose conclusion uses only the premises' predicates; every kept sample
+   when there is none. No voting sample: no prediction (an error for scoring).
 
 With a :class:`~nsp.parse.backends.ReplayBackend`, steps 1-2 and 4 are replaced by the recorded
 samples; steps 3 and 5 run as usual, so re-scoring a replay file reproduces the run's numbers.
@@ -32,33 +33,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from nsp.logic.analysis import SignatureError, separate_clashes, signature
-from nsp.logic.ir import Node
-from nsp.logic.problem import Problem
-from nsp.logic.syntax import FormulaSyntaxError, parse, write
-from nsp.parse.align import align
+from nsp.logic.syntax import FormulaSyntaxError, write
 from nsp.parse.backends import Generator
 from nsp.parse.english import SentenceParse, parse_sentences
 from nsp.parse.prompts import Retriever, default_retriever, repair_prompt, translation_prompt
-from provers.outcome import Outcome, Verdict
-from provers.z3_bridge import consistent, decide
+from nsp.parse.sample import DISCARD_REASONS, Sample, evaluate_sample, read_formula, sample_syntax
+from nsp.parse.vote import DEFAULT_RULE, vote
+from provers.outcome import Outcome
+from provers.z3_bridge import consistent
 
-DISCARD_REASONS = ("parse", "inconsistent", "unknown")
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One candidate translation of the whole problem and what the prover made of it."""
-
-    fol: tuple[str, ...]  # one formula text per premise, then the conclusion
-    sources: tuple[str, ...]  # per sentence: "symbolic" or "model"
-    outcome: str | None  # the verdict when kept
-    discarded: str = ""  # "" (kept) or one of DISCARD_REASONS
-    error: str = ""
-    repair_rounds: int = 0
-    problem: Problem | None = None
-    renamed: tuple[tuple[str, str], ...] = ()  # model-made names aligned onto others (nsp.parse.align)
-
+__all__ = ["DISCARD_REASONS", "ProblemTranslation", "Sample", "Settings", "translate_problem"]
 
 @dataclass(frozen=True)
 class ProblemTranslation:
@@ -67,10 +51,12 @@ class ProblemTranslation:
     conclusion: str
     parses: tuple[SentenceParse, ...]
     samples: tuple[Sample, ...]
-    votes: dict = field(default_factory=dict)
+    votes: dict = field(default_factory=dict)  # outcome value -> summed weight
     discarded: dict = field(default_factory=dict)
-    predicted: str | None = None
-    chosen: int | None = None  # index of a kept sample that voted for the prediction
+    predicted: Outcome | None = None
+    chosen: int | None = None  # index of the first sample that voted for the prediction
+    weights: tuple[float, ...] = ()  # each sample's vote (nsp.parse.vote)
+    rule: str = DEFAULT_RULE
     error: str = ""
     model_calls: int = 0
     seconds: float = 0.0
@@ -91,6 +77,7 @@ class Settings:
     max_new_tokens: int = 80
     semantics: str = "classical"  # or "literal" (ProofWriter's / PrOntoQA's reading, nsp.parse.logiclm)
     conclusion_context: bool = False  # translate the conclusion after the premises, seeing their FOL
+    vote: str = DEFAULT_RULE  # the voting rule (nsp.parse.vote.RULES)
 
     @property
     def temp(self) -> float:
@@ -142,8 +129,9 @@ def translate_problem(
         texts = [tuple(t) for t in recorded]
         sources = [tuple("symbolic" if sym is not None and sym == t else "model" for sym, t in zip(symbolic, fol))
                    for fol in texts]
-        results = [_evaluate(fol, src, premises, conclusion, s.timeout, 0, s.semantics) for fol, src in zip(texts, sources)]
-        return _vote(item_id, premises, conclusion, parses, results, 0, start)
+        results = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, s.semantics)
+                   for fol, src in zip(texts, sources)]
+        return _vote(item_id, premises, conclusion, parses, results, 0, start, s.vote)
 
     todo = [i for i, sym in enumerate(symbolic) if sym is None]
     k = s.samples if todo else 1
@@ -169,7 +157,7 @@ def translate_problem(
         for j, text in enumerate(_conclusions(gen, conclusion, shots[last], fols, premises, s)):
             fols[j][last] = text
     src = tuple("symbolic" if symbolic[i] is not None else "model" for i in range(len(sentences)))
-    samples = [_evaluate(tuple(fol), src, premises, conclusion, s.timeout, 0, s.semantics) for fol in fols]
+    samples = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, s.semantics) for fol in fols]
 
     for rnd in range(1, s.repair_rounds + 1):
         failing = [(j, smp) for j, smp in enumerate(samples) if smp.discarded in ("parse", "inconsistent")]
@@ -186,16 +174,17 @@ def translate_problem(
             new_fol[j][i] = out[0]
         for j, fol in new_fol.items():
             old = samples[j]
-            samples[j] = _evaluate(tuple(fol), old.sources, premises, conclusion, s.timeout, rnd, s.semantics)
-    return _vote(item_id, premises, conclusion, parses, samples, gen.calls if gen else 0, start)
+            samples[j] = evaluate_sample(fol, old.sources, premises, conclusion, s.timeout, rnd, s.semantics)
+    return _vote(item_id, premises, conclusion, parses, samples, gen.calls if gen else 0, start, s.vote)
 
 
 def _premise_context(premises: Sequence[str], fol: Sequence[str]) -> list[tuple[str, str]]:
     """(English, FOL) of the premises whose translation reads (unreadable ones would mislead)."""
     out = []
+    fallback = sample_syntax(fol)
     for sentence, text in zip(premises, fol):
         try:
-            _read(text)
+            read_formula(text, fallback)
         except (FormulaSyntaxError, ValueError, RecursionError):
             continue
         out.append((sentence, text))
@@ -218,69 +207,16 @@ def _conclusions(gen: "_Cached", conclusion: str, shots, fols: list[list], premi
     return texts
 
 
-MAX_FORMULA_CHARS = 2_000  # one sentence's formula; longer model text is runaway generation
-
-
-def _read(text: str) -> Node:
-    if not text.strip():
-        raise FormulaSyntaxError("the translation is empty", text, 1, 1, "a formula")
-    if len(text) > MAX_FORMULA_CHARS:
-        raise FormulaSyntaxError(f"the translation is {len(text):,} characters long (limit {MAX_FORMULA_CHARS:,})",
-                                 text[:200], 1, 1, "one sentence's formula")
-    return parse(text).formula
-
-
-def _evaluate(fol: tuple[str, ...], sources: tuple[str, ...], premises, conclusion: str, timeout: float,
-              repair_rounds: int = 0, semantics: str = "classical") -> Sample:
-    nodes, errors = [], []
-    for i, text in enumerate(fol):
-        try:
-            nodes.append(_read(text))
-        except FormulaSyntaxError as e:
-            errors.append(f"{_where(i, len(premises))}: column {e.column}: {e.detail}")
-        except (ValueError, RecursionError) as e:
-            errors.append(f"{_where(i, len(premises))}: {e}")
-    if len(fol) != len(premises) + 1:
-        errors.append(f"the sample has {len(fol)} formulas for {len(premises) + 1} sentences")
-    if errors:
-        return Sample(fol, sources, None, "parse", "; ".join(errors), repair_rounds)
-    nodes, renamed = align(nodes, sources)
-    try:
-        signature(nodes)
-    except SignatureError:
-        nodes, _ = separate_clashes(nodes)
-    problem = Problem(tuple(nodes[:-1]), nodes[-1], premise_texts=tuple(premises), conclusion_text=conclusion,
-                      syntax="folio")
-    renamed = tuple(sorted(renamed.items()))
-    if semantics == "literal":
-        from nsp.parse.logiclm import decide_literal
-
-        outcome, reason = decide_literal(list(problem.premises), problem.conclusion, timeout)
-        v = Verdict(Outcome(outcome), "z3", reason=reason)
-    else:
-        v = decide(problem.premises, problem.conclusion, timeout, explain=False)
-    if v.outcome is Outcome.INCONSISTENT:
-        return Sample(fol, sources, None, "inconsistent", "the premises contradict each other", repair_rounds, problem,
-                      renamed)
-    if v.outcome is Outcome.UNKNOWN:
-        return Sample(fol, sources, None, "unknown", v.reason or "the prover could not tell", repair_rounds, problem,
-                      renamed)
-    return Sample(fol, sources, v.outcome.value, "", "", repair_rounds, problem, renamed)
-
-
-def _where(i: int, n_premises: int) -> str:
-    return f"premise {i + 1}" if i < n_premises else "the conclusion"
-
-
 def _blame(smp: Sample, premises, conclusion: str, timeout: float) -> list[tuple[int, str]]:
     """(sentence index, message) for each model-made formula to re-prompt."""
     out = []
     if smp.discarded == "parse":
+        fallback = sample_syntax(smp.fol)
         for i, text in enumerate(smp.fol):
-            if smp.sources[i] != "model":
+            if i >= len(smp.sources) or smp.sources[i] != "model":
                 continue
             try:
-                _read(text)
+                read_formula(text, fallback)
             except FormulaSyntaxError as e:
                 out.append((i, f"{e.detail} at column {e.column}:\n{e.pointer()}"))
             except (ValueError, RecursionError) as e:
@@ -294,21 +230,18 @@ def _blame(smp: Sample, premises, conclusion: str, timeout: float) -> list[tuple
     return out
 
 
-def _vote(item_id, premises, conclusion, parses, samples, calls, start) -> ProblemTranslation:
-    kept = [smp.outcome for smp in samples if not smp.discarded]
-    votes = Counter(kept)
+def _vote(item_id, premises, conclusion, parses, samples, calls, start, rule: str) -> ProblemTranslation:
+    predicted, votes, ws = vote(samples, rule)
     discarded = Counter(smp.discarded for smp in samples if smp.discarded)
-    predicted = chosen = None
+    chosen = None
     error = ""
-    if kept:
-        first = {o: kept.index(o) for o in votes}
-        predicted = max(votes, key=lambda o: (votes[o], -first[o]))
-        chosen = next(j for j, smp in enumerate(samples) if smp.outcome == predicted and not smp.discarded)
+    if predicted is not None:
+        chosen = next(j for j, (smp, w) in enumerate(zip(samples, ws)) if w > 0 and smp.outcome is predicted)
     elif samples:
         error = f"no usable sample ({', '.join(f'{n} {r}' for r, n in sorted(discarded.items()))}): {samples[0].error}"
     else:
         error = "no samples"
     return ProblemTranslation(
-        str(item_id), tuple(premises), conclusion, tuple(parses), tuple(samples), dict(votes), dict(discarded),
-        predicted, chosen, error, calls, time.monotonic() - start,
+        str(item_id), tuple(premises), conclusion, tuple(parses), tuple(samples), votes, dict(discarded),
+        predicted, chosen, tuple(ws), rule, error, calls, time.monotonic() - start,
     )

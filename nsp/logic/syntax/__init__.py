@@ -39,15 +39,17 @@ class Parsed:
     repairs: tuple[Repair, ...] = ()
     name: str | None = None  # TPTP annotated formulas: fof(name, role, ...)
     role: str | None = None
+    closed: tuple[str, ...] = ()  # NLTK free variables that reading closed with ∀ (Prover9's reading)
 
 
-def parse(text: str, syntax: str = "auto", strict: bool = False) -> Parsed:
-    """Read one formula. ``syntax``: folio, nltk, tptp or auto. Raises FormulaSyntaxError."""
+def parse(text: str, syntax: str = "auto", strict: bool = False, fallback: str = "folio") -> Parsed:
+    """Read one formula. ``syntax``: folio, nltk, tptp or auto (``fallback`` where the text itself
+    does not tell, e.g. the syntax of the other formulas of its problem). Raises FormulaSyntaxError."""
     if not isinstance(text, str):
         raise TypeError("formula text must be a str")
     text = normalise_text(text)
     if syntax == "auto":
-        syntax = detect_syntax(text)
+        syntax = detect_syntax(text, fallback)
     if syntax not in SYNTAXES_READ:
         raise ValueError(f"cannot read syntax {syntax!r}; choose one of {', '.join(SYNTAXES_READ)} or auto")
     repairs: list[Repair] = []
@@ -64,13 +66,17 @@ def parse(text: str, syntax: str = "auto", strict: bool = False) -> Parsed:
     if isinstance(result, tuple):
         _, name, role, result = result
     fv = free_vars(result)
-    if fv:
+    closed: tuple[str, ...] = ()
+    if fv and syntax == "nltk":  # NLTK's free variables, universally closed as Prover9 reads them
+        closed = tuple(sorted(fv))
+        result = Forall(closed, result)
+    elif fv:
         names = ", ".join(sorted(fv))
         if strict:
             raise FormulaSyntaxError(f"unbound variable(s) {names}", text, 1, 1, "a closed formula")
         repairs.append(Repair(1, "free-variable", f"closed unbound variable(s) {names} with ∀"))
         result = Forall(tuple(sorted(fv)), result)
-    return Parsed(result, syntax, tuple(repairs), name, role)
+    return Parsed(result, syntax, tuple(repairs), name, role, closed)
 
 
 def _lenient(text: str, syntax: str) -> tuple[Node | tuple, list[Repair]]:

@@ -14,9 +14,9 @@ _NLTK = re.compile(r"\b(all|exists|exist|some|forall)\s+\w+(\s+\w+)*\s*\.|->|<->
 SYNTAXES_READ = ("folio", "nltk", "tptp")
 
 
-def detect_syntax(text: str) -> str:
+def detect_syntax(text: str, fallback: str = "folio") -> str:
     """'folio' for unicode connectives, 'tptp' for TPTP operators or quantifiers, 'nltk' for
-    ASCII ``all x.``/``->``/``&``, and 'folio' when nothing tells (plain atoms read the same).
+    ASCII ``all x.``/``->``/``&``, and ``fallback`` when nothing tells (plain atoms).
     Single-quoted names (``p('A')``) are TPTP when the text reads as TPTP; in FOLIO or NLTK
     text they are a quirk (``Likes('mr smith', bob)``) that lenient reading repairs."""
     if _FOLIO.search(text):
@@ -25,7 +25,7 @@ def detect_syntax(text: str) -> str:
         return "tptp"
     if _NLTK.search(text):
         return "nltk"
-    return "folio"
+    return fallback
 
 
 def _reads_as_tptp(text: str) -> bool:

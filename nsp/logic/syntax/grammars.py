@@ -3,15 +3,23 @@
 Precedence, tightest first, in every syntax: ¬, (∧), (∨), (⊕), (→, right-associative),
 (↔, left-associative). Quantifier scope differs by syntax, as each community reads it:
 
-* FOLIO and NLTK: a quantifier's body extends as far right as possible (``∀x P(x) → Q(x)`` is
-  ``∀x (P(x) → Q(x))``), the NLTK/Prover9 convention; the grammar is ambiguous there and
+* FOLIO: a quantifier's body extends as far right as possible (``∀x P(x) → Q(x)`` is
+  ``∀x (P(x) → Q(x))``), as FOLIO's annotators write it; the grammar is ambiguous there and
   LALR's shift preference picks the widest body.
+* NLTK: as ``nltk.sem.logic`` reads it (and so LINC's Prover9 runs): a quantifier binds like
+  negation, its body is one unary formula (``all x. P(x) -> Q(x)`` is ``(all x.P(x)) -> Q(x)``),
+  and every binary connective is left-associative (``A -> B -> C`` is ``(A -> B) -> C``).
+  Names are NLTK's tokens: letters, digits, ``_``, ``$``, and an inner apostrophe (``Joe'sPlate``);
+  NLTK's other spellings of the connectives (``not``/``!``, ``and``/``^``, ``or``, ``implies``/``=>``,
+  ``iff``/``<=>``, ``==``) are read too.
 * TPTP: the body is a unit formula (``! [X] : p(X) => q(X)`` is ``(! [X] : p(X)) => q(X)``).
 
 Parsing is table-driven with the IR built in callbacks during the parse (no parse tree and no
 recursion), so a formula nested 10,000 deep reads in linear time.
 Identifiers are resolved afterwards: in FOLIO/NLTK a name bound by an enclosing quantifier is a
-variable, any other term name is a constant; in TPTP upper-case names are variables.
+variable, any other term name is a constant, except that in NLTK a free name of NLTK's variable
+form (one lower-case letter, optional digits: ``x``, ``y1``) is a free variable, which reading
+closes with ∀ as Prover9 does; in TPTP upper-case names are variables.
 """
 
 from __future__ import annotations
@@ -27,6 +35,11 @@ from nsp.logic.ir import (
 # Identifiers FOLIO annotators use: letters (any script: Beyoncé, Pokémon), digits, _, with inner
 # - or . (Risk-averse, mr.smith) and trailing + (c++, a+).
 FOLIO_NAME = r"\w+(?:[-.]\w+)*\+*"
+# NLTK's tokens split only at its operators and punctuation; these are the name characters its
+# users write (LLM output: 2000$, People'sRepublicOfChina, 42.3billion).
+NLTK_NAME = r"(?:[0-9]+\.(?=[0-9]))?[A-Za-z0-9_$]+(?:'[A-Za-z0-9_$]+)*"
+# NLTK's individual variables (nltk.sem.logic.is_indvar, with its event variables e, e1, ...).
+NLTK_VARIABLE = r"[a-z][0-9]*"
 
 _COMMON = r"""
     ?formula: iff
@@ -71,24 +84,45 @@ FOLIO_GRAMMAR = _COMMON + rf"""
     NAME: /{FOLIO_NAME}/
 """
 
-NLTK_GRAMMAR = _COMMON + r"""
+NLTK_GRAMMAR = rf"""
     start: formula
+    ?formula: iff
+    ?iff: imp
+        | iff IFF imp            -> iff
+    ?imp: xor
+        | imp IMP xor            -> implies
+    ?xor: or_
+        | xor XOR or_            -> xor
+    ?or_: and_
+        | and_ (OR and_)+        -> or_
+    ?and_: unary
+        | unary (AND unary)+     -> and_
     ?unary: NOT unary                -> not_
-        | QUANT NAME+ DOT formula    -> quant
+        | QUANT NAME+ DOT unary      -> quant
         | primary
-    QUANT.2: /(forall|all|exists|exist|some)(?![A-Za-z0-9_])/
+    ?primary: "(" formula ")"
+        | TOP                    -> top
+        | BOTTOM                 -> bottom
+        | app                    -> atom
+        | app EQ app             -> eq
+        | app NEQ app            -> neq
+    app: NAME
+        | NAME "(" app ("," app)* ")"
+    QUANT.2: /(forall|all|exists|exist|some)(?![A-Za-z0-9_$'])/
     DOT: "."
-    NOT: "-"
-    AND: "&"
-    OR: "|"
+    NOT.2: /-|!|not(?![A-Za-z0-9_$'])/
+    AND.2: /&|\^|and(?![A-Za-z0-9_$'])/
+    OR.2: /\||or(?![A-Za-z0-9_$'])/
     XOR: "<~>"
-    IMP: "->"
-    IFF: "<->"
-    EQ: "="
+    IMP.2: /->|=>|implies(?![A-Za-z0-9_$'])/
+    IFF.2: /<->|<=>|iff(?![A-Za-z0-9_$'])/
+    EQ: /==?/
     NEQ: "!="
     TOP: "⊤"
     BOTTOM: "⊥"
-    NAME: /[A-Za-z0-9_]+/
+    NAME: /{NLTK_NAME}/
+    %import common.WS
+    %ignore WS
 """
 
 TPTP_GRAMMAR = r"""

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import re
 
-from nsp.logic.analysis import all_names, fresh_name
+from nsp.logic.analysis import all_names, constants, fresh_name
 from nsp.logic.ir import Eq, Forall, Iff, Node, Not, Var
-from nsp.logic.syntax.names import name_map, regex_fix, separate_vars_from_constants
+from nsp.logic.syntax.grammars import NLTK_VARIABLE
+from nsp.logic.syntax.names import bound_names, name_map, regex_fix, separate_vars_from_constants
 from nsp.logic.syntax.printer import Dialect, render
 from nsp.logic.walk import transform, rebuild_if_changed
 
 _VALID = re.compile(r"^[A-Za-z0-9_]+$")
-KEYWORDS = frozenset({"all", "forall", "exists", "exist", "some"})
+_VARIABLE = re.compile(NLTK_VARIABLE)
+KEYWORDS = frozenset({"all", "forall", "exists", "exist", "some", "iota", "not", "and", "or", "implies", "iff"})
 _clean = regex_fix(r"[^A-Za-z0-9_]+")
 
 
 def _fix(name: str) -> str:
     name = _clean(name)
-    return name + "_" if name in KEYWORDS else name  # a bare 'forall' would start a quantifier
+    # a bare 'forall' would start a quantifier; a constant 'a' would read as a free variable
+    return name + "_" if name in KEYWORDS or _VARIABLE.fullmatch(name) else name
 
 
 def desugar_for_nltk(node: Node) -> Node:
@@ -46,7 +49,16 @@ def desugar_for_nltk(node: Node) -> Node:
 
 def write_nltk(node: Node) -> str:
     node = separate_vars_from_constants(desugar_for_nltk(node))
-    names = name_map(all_names(node), lambda n: bool(_VALID.match(n)) and n not in KEYWORDS, _fix)
+    bound, consts = bound_names(node), constants(node)
+
+    def valid(n: str) -> bool:  # NLTK quantifies only variable-form names, and reads those as variables
+        if not _VALID.match(n) or n in KEYWORDS:
+            return False
+        if n in bound or n in consts:
+            return bool(_VARIABLE.fullmatch(n)) == (n in bound)
+        return True
+
+    names = name_map(all_names(node), valid, lambda n: "x" if n in bound else _fix(n))
 
     def quant(kind, vs):
         return ("all " if kind == "forall" else "exists ") + " ".join(names[v] for v in vs) + "."

@@ -8,7 +8,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from nsp.logic.ir import IRError, Node, Var
 from nsp.logic.syntax.errors import FormulaSyntaxError
-from nsp.logic.syntax.grammars import parser
+from nsp.logic.syntax.grammars import NLTK_VARIABLE, parser
 from nsp.logic.syntax.repair import FUNCTION_CONNECTIVES
 from nsp.logic.walk import Descend, Done, postorder, scoped
 from nsp.logic.analysis import _quant, _rebuild
@@ -151,14 +151,20 @@ def _end_position(text: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
+_NLTK_VARIABLE = re.compile(NLTK_VARIABLE)
+
+
 def resolve_names(node: Node, syntax: str) -> Node:
-    """In FOLIO and NLTK text a name bound by an enclosing quantifier is a variable."""
+    """In FOLIO and NLTK text a name bound by an enclosing quantifier is a variable; in NLTK text
+    a free name of NLTK's variable form is one too (left free: :func:`nsp.logic.syntax.parse`
+    closes it with ∀, Prover9's reading)."""
     if syntax == "tptp":
         return node
+    free_var = _NLTK_VARIABLE.fullmatch if syntax == "nltk" else (lambda name: False)
 
     def visit(n: Node, bound: frozenset):
         if n.kind == "const":
-            return Done(Var(n.payload) if n.payload in bound else n)
+            return Done(Var(n.payload) if n.payload in bound or free_var(n.payload) else n)
         if not n.children:
             return Done(n)
         if n.kind in ("forall", "exists"):

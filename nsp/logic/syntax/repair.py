@@ -23,7 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from nsp.logic.syntax.grammars import FOLIO_NAME
+from nsp.logic.syntax.grammars import FOLIO_NAME, NLTK_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ _PATTERNS = {
     ),
     "nltk": re.compile(
         rf"""(?P<ws>\s+)|(?P<quoted>"[^"\n]*"|'[^'\n]*')|(?P<kw>(?:forall|all|exists|exist|some)(?![A-Za-z0-9_]))
-        |(?P<op>{_OPS})|(?P<name>[A-Za-z0-9_]+)
+        |(?P<op>{_OPS})|(?P<name>{NLTK_NAME})
         |(?P<lpar>\()|(?P<rpar>\))|(?P<comma>,)|(?P<dot>\.)|(?P<colon>:)|(?P<semi>;)
         |(?P<lsq>\[)|(?P<rsq>\])|(?P<other>.)""",
         re.X | re.S,
@@ -463,16 +463,55 @@ class _Repairer:
         return not quantified and after is not None and self.toks[after].type == "lpar"
 
     def dashes(self) -> None:
-        """A dash inside a name (``2005–06``, an en or em dash) is the name's hyphen (FOLIO) or '_' (NLTK)."""
+        """A dash inside a name (``2005–06``, an en or em dash) is the name's hyphen (FOLIO) or '_' (NLTK).
+        In NLTK text, where '-' is negation, an ASCII '-' glued inside an argument
+        (``Rank(x, Asia-Pacific)``, ``Medals(w, -Tokyo)``: no negation can stand there) is read as
+        part of the name, '_' (as LINC's preprocessing reads it before Prover9)."""
         joiner = "-" if self.syntax == "folio" else "_"
+        in_args = self._in_arglist() if self.syntax == "nltk" else set()
         i = 1
         while i + 1 < len(self.toks):
             a, d, b = self.toks[i - 1], self.toks[i], self.toks[i + 1]
             if d.type == "other" and d.text in "–—‐" and a.type == "name" and b.type == "name":
                 self.note(d, "dash", f"read '{a.text}{d.text}{b.text}' as one name {a.text}{joiner}{b.text}")
                 self.toks[i - 1 : i + 2] = [Tok("name", f"{a.text}{joiner}{b.text}", a.pos)]
+                in_args = self._in_arglist() if in_args else in_args
+                continue
+            if d.text == "-" and b.type == "name" and id(d) in in_args and self._glued_argument_dash(i):
+                glued = a.type == "name"
+                start, head = (i - 1, a.text) if glued else (i, "")
+                self.note(d, "dash", f"read '{head}-{b.text}' inside an argument as one name {head}_{b.text}")
+                self.toks[start : i + 2] = [Tok("name", f"{head}_{b.text}", self.toks[start].pos)]
+                in_args = self._in_arglist()
+                i = start + 1
                 continue
             i += 1
+
+    def _in_arglist(self) -> set[int]:
+        """ids of the tokens that stand directly inside an argument list."""
+        flags, stack, out = self.arglist_flags(), [], set()
+        for i, t in enumerate(self.toks):
+            if t.type == "lpar":
+                stack.append(flags.get(i, False))
+            elif t.type == "rpar":
+                if stack:
+                    stack.pop()
+            elif stack and stack[-1]:
+                out.add(id(t))
+        return out
+
+    def _glued_argument_dash(self, i: int) -> bool:
+        """Is the '-' at ``i`` glued to the name after it, and either glued to a name before it or
+        opening an argument (after '(' or ',') that the name ends (before ',' or ')')?"""
+        d, b = self.toks[i], self.toks[i + 1]
+        if b.pos != d.pos + 1:
+            return False
+        a = self.toks[i - 1]
+        if a.type == "name":
+            return a.pos + len(a.text) == d.pos
+        before, after = self.prev_sig(i), self.next_sig_index(i + 1)
+        return (before is not None and before.type in ("lpar", "comma")
+                and after is not None and self.toks[after].type in ("comma", "rpar"))
 
     def juxtaposed(self) -> None:
         flags = self.arglist_flags()
