@@ -10,7 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from nsp.logic.problem import ProblemError
-from nsp.parse.backends import BackendError, EndpointBackend, ReplayBackend, ReplayMiss, first_line
+from nsp.parse.backends import BackendError, ReplayBackend, ReplayMiss, first_line
+from nsp.parse.endpoint import EndpointBackend
 
 
 class CannedServer:

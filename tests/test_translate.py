@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from nsp.parse.backends import EndpointBackend, ReplayBackend
+from nsp.parse.backends import ReplayBackend
+from nsp.parse.endpoint import EndpointBackend
 from nsp.parse.prompts import Retriever, default_retriever, folio_split, load_pool, tokens, translation_prompt
 from nsp.parse.translate import Settings, translate_problem
 from provers.outcome import Outcome

@@ -16,7 +16,7 @@ Back ends:
   weights ``nsp train`` left in ``~/.cache/nsp/finetuned/default/model/`` when present, else the
   LoRA adapter shipped in ``nsp/parse/adapter/`` (when peft is installed; see its README for the
   recipe and the measurements). ``model="embedded"`` always means the base model alone.
-- :class:`EndpointBackend`: an OpenAI-compatible HTTP server (``/v1/completions`` or
+- :class:`nsp.parse.endpoint.EndpointBackend`: an OpenAI-compatible HTTP server (``/v1/completions`` or
   ``/v1/chat/completions``), one request per prompt asking for ``n`` choices.
 - :class:`ReplayBackend`: no model at all; serves the samples recorded in a replay file
   (:mod:`nsp.parse.replay`) problem by problem, through :meth:`Generator.recorded`.
@@ -55,13 +55,17 @@ class BackendError(RuntimeError):
     """A back end cannot run: a missing package or model, a server that does not answer."""
 
 
+LINE = ("\n",)  # the default stop: a completion is one line
+
+
 class Generator:
     """The interface every back end implements."""
 
     name = "generator"
 
     def generate(self, prompts: Sequence[str], n: int = 1, temperature: float = 0.0, seed: int = 0,
-                 max_new_tokens: int = 96) -> list[list[str]]:
+                 max_new_tokens: int = 96, stop: Sequence[str] = LINE) -> list[list[str]]:
+        """``n`` completions per prompt, each cut at the first of the ``stop`` strings (:func:`cut`)."""
         raise NotImplementedError
 
     def recorded(self, item_id: str, position: int) -> list[list[str]] | None:
@@ -76,6 +80,14 @@ def first_line(text: str) -> str:
     """A completion is one line: cut at the first newline (after leading blank lines)."""
     text = text.lstrip("\n\r ")
     return text.split("\n", 1)[0].strip()
+
+
+def cut(text: str, stop: Sequence[str] = LINE) -> str:
+    """``text`` up to the first of ``stop`` (:data:`LINE`: the first non-blank line, stripped)."""
+    if tuple(stop) == LINE:
+        return first_line(text)
+    ends = [i for i in (text.find(s) for s in stop) if i >= 0]
+    return text[: min(ends)] if ends else text
 
 
 def prompt_seed(seed: int, prompt: str) -> int:
@@ -264,15 +276,15 @@ class TransformersBackend(Generator):
             return str(path)
         return str(model)  # a hub id: transformers reads the local cache under HF_HUB_OFFLINE=1
 
-    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96):
-        prompts = list(prompts)
+    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96, stop=LINE):
+        prompts, stop = list(prompts), tuple(stop)
         if not prompts:
             return []
         self._retune()
         if temperature <= 0:
             out = []
             for start in range(0, len(prompts), self.batch_size):
-                out.extend(self._run(prompts[start:start + self.batch_size], 1, 0.0, seed, max_new_tokens))
+                out.extend(self._run(prompts[start:start + self.batch_size], 1, 0.0, seed, max_new_tokens, stop))
             return [[c[0]] * n for c in out]
         # Sampling: up to ROWS sequences per call. With n >= ROWS / 2 each prompt gets its own call and
         # seed, so its samples do not depend on the other prompts; smaller n (e.g. repair prompts,
@@ -284,13 +296,14 @@ class TransformersBackend(Generator):
                 samples: list[str] = []
                 while len(samples) < n:
                     m = min(rows, n - len(samples))
-                    samples.extend(self._run([p], m, temperature, prompt_seed(seed + len(samples), p), max_new_tokens)[0])
+                    samples.extend(self._run([p], m, temperature, prompt_seed(seed + len(samples), p), max_new_tokens,
+                                             stop)[0])
                 out.append(samples)
             return out
         per = rows // n
         for start in range(0, len(prompts), per):
             group = prompts[start:start + per]
-            out.extend(self._run(group, n, temperature, prompt_seed(seed, "\x00".join(group)), max_new_tokens))
+            out.extend(self._run(group, n, temperature, prompt_seed(seed, "\x00".join(group)), max_new_tokens, stop))
         return out
 
     def _retune(self) -> None:
@@ -304,11 +317,15 @@ class TransformersBackend(Generator):
         if want != self.torch.get_num_threads():
             self.torch.set_num_threads(want)
 
-    def _run(self, prompts: list[str], n: int, temperature: float, seed: int, max_new_tokens: int) -> list[list[str]]:
+    def _run(self, prompts: list[str], n: int, temperature: float, seed: int, max_new_tokens: int,
+             stop: tuple[str, ...] = LINE) -> list[list[str]]:
         torch = self.torch
         enc = self.tokenizer(prompts, return_tensors="pt", padding=True)
-        kwargs = dict(max_new_tokens=max_new_tokens, eos_token_id=self.stop_ids,
-                      pad_token_id=self.tokenizer.pad_token_id, num_return_sequences=n)
+        kwargs = dict(max_new_tokens=max_new_tokens, pad_token_id=self.tokenizer.pad_token_id, num_return_sequences=n)
+        if stop == LINE:  # one line: stop on the newline tokens themselves (no string matching)
+            kwargs["eos_token_id"] = self.stop_ids
+        else:
+            kwargs.update(eos_token_id=self.tokenizer.eos_token_id, stop_strings=list(stop), tokenizer=self.tokenizer)
         if self.grammar is not None:
             from transformers import LogitsProcessorList
 
@@ -323,74 +340,7 @@ class TransformersBackend(Generator):
             seqs = self.model.generate(**enc, **kwargs)
         new = seqs[:, enc["input_ids"].shape[1]:]
         texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
-        return [[first_line(t) for t in texts[i * n:(i + 1) * n]] for i in range(len(prompts))]
-
-
-# ---------------------------------------------------------------- HTTP endpoint
-
-
-class EndpointBackend(Generator):
-    """An OpenAI-compatible server. ``url``: its base (``http://host:port`` or ``.../v1``).
-
-    ``api``: ``completions`` (prompt in, text out) or ``chat`` (the prompt as one user message).
-    The bearer token, if the server needs one, is read from ``NSP_ENDPOINT_KEY``.
-    """
-
-    def __init__(self, url: str, model: str | None = None, api: str = "completions", timeout: float = 120.0):
-        try:
-            import httpx
-        except ImportError:
-            raise BackendError("the endpoint back end needs httpx: pip install httpx") from None
-        if api not in ("completions", "chat"):
-            raise ValueError("api must be 'completions' or 'chat'")
-        base = url.rstrip("/")
-        if not base.endswith("/v1"):
-            base += "/v1"
-        self.url = base + ("/completions" if api == "completions" else "/chat/completions")
-        self.api, self.model_name = api, model
-        headers = {}
-        if os.environ.get("NSP_ENDPOINT_KEY"):
-            headers["Authorization"] = f"Bearer {os.environ['NSP_ENDPOINT_KEY']}"
-        self.client = httpx.Client(timeout=timeout, headers=headers)
-        self._httpx = httpx
-        self.name = f"endpoint:{url}" + (f" ({model})" if model else "")
-
-    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96):
-        out = []
-        for p in prompts:
-            samples: list[str] = []
-            for attempt in range(n + 1):  # a server that ignores n is asked again, boundedly
-                if len(samples) >= n:
-                    break
-                samples.extend(self._ask(p, n - len(samples), temperature, prompt_seed(seed + attempt, p), max_new_tokens))
-            if len(samples) < n:
-                raise BackendError(f"{self.url} returned {len(samples)} of {n} completions")
-            out.append(samples[:n])
-        return out
-
-    def _ask(self, prompt: str, n: int, temperature: float, seed: int, max_new_tokens: int) -> list[str]:
-        body = {"n": n, "temperature": temperature, "seed": seed, "max_tokens": max_new_tokens, "stop": ["\n"]}
-        if self.model_name:
-            body["model"] = self.model_name
-        if self.api == "chat":
-            body["messages"] = [{"role": "user", "content": prompt}]
-        else:
-            body["prompt"] = prompt
-        try:
-            r = self.client.post(self.url, json=body)
-        except self._httpx.HTTPError as e:
-            raise BackendError(f"cannot reach {self.url}: {e}") from None
-        if r.status_code != 200:
-            raise BackendError(f"{self.url} answered HTTP {r.status_code}: {r.text[:200]}")
-        try:
-            choices = sorted(r.json()["choices"], key=lambda c: c.get("index", 0))
-            if self.api == "chat":
-                texts = [c["message"]["content"] or "" for c in choices]
-            else:
-                texts = [c["text"] for c in choices]
-        except (ValueError, KeyError, TypeError) as e:
-            raise BackendError(f"{self.url} returned an unexpected body ({e!r}): {r.text[:200]}") from None
-        return [first_line(t) for t in texts]
+        return [[cut(t, stop) for t in texts[i * n:(i + 1) * n]] for i in range(len(prompts))]
 
 
 # ---------------------------------------------------------------- replay
@@ -417,7 +367,7 @@ class ReplayBackend(Generator):
             return self.by_position[position][1]
         raise ReplayMiss(f"{self.path}: no recorded samples for problem {item_id!r} (position {position})")
 
-    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96):
+    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96, stop=LINE):
         raise ReplayMiss(f"{self.path}: a replay file holds whole problems' samples, not completions of new prompts")
 
 
@@ -432,5 +382,7 @@ def make_backend(model: str | None = None, endpoint: str | None = None, replay: 
     if endpoint:
         if grammar:
             raise ValueError("--grammar constrains a local model; an endpoint decodes on its own server")
+        from nsp.parse.endpoint import EndpointBackend
+
         return EndpointBackend(endpoint, model=model, api=api)
     return TransformersBackend(model, grammar=grammar)
