@@ -161,8 +161,11 @@ def _print_report(report, explain: bool) -> None:
               help="How samples vote: evidence (samples needing no structural repair, whose conclusion uses the "
               "premises' predicates; all decided ones if none), majority (every decided sample) or linc (only samples "
               "that read with no repair).")
+@click.option("--mode", type=click.Choice(["sentence", "whole"]), default="sentence", show_default=True,
+              help="whole: one generation per sample translates the whole problem in one vocabulary; "
+              "sentence: one prompt per sentence.")
 def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-             repair_rounds, semantics, conclusion_context, grammar, vote):
+             repair_rounds, semantics, conclusion_context, grammar, vote, mode):
     """Score a dataset: accuracy, per label, confusion matrix, repairs, time per problem.
 
     With --gold-fol the dataset's own FOL is decided; otherwise the English is translated
@@ -173,7 +176,7 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, m
 
     if not gold_fol:
         _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-                       repair_rounds, semantics, conclusion_context, grammar, vote)
+                       repair_rounds, semantics, conclusion_context, grammar, vote, mode)
         return
     try:
         summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty())
@@ -214,7 +217,8 @@ def _print_summary(s: dict) -> None:
 
 
 def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-                   repair_rounds, semantics="auto", conclusion_context=False, grammar=False, vote="evidence") -> None:
+                   repair_rounds, semantics="auto", conclusion_context=False, grammar=False, vote="evidence",
+                   mode="sentence") -> None:
     from nsp.logic.problem import ProblemError
     from nsp.parse.backends import BackendError
     from nsp.parse.pipeline import evaluate_pipeline
@@ -223,7 +227,7 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
         summary = evaluate_pipeline(dataset, limit=limit, samples=samples, replay=replay, model=model,
                                     endpoint=endpoint, out=out, timeout=timeout, seed=seed, split=split,
                                     repair_rounds=repair_rounds, semantics=semantics,
-                                    conclusion_context=conclusion_context, grammar=grammar, vote=vote,
+                                    conclusion_context=conclusion_context, grammar=grammar, vote=vote, mode=mode,
                                     progress=_sys.stderr.isatty())
     except ProblemError as e:
         fail(str(e))
@@ -258,7 +262,10 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
               help="How samples vote: evidence (samples needing no structural repair, whose conclusion uses the "
               "premises' predicates; all decided ones if none), majority (every decided sample) or linc (only samples "
               "that read with no repair).")
-def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeout, as_json, grammar, vote):
+@click.option("--mode", type=click.Choice(["sentence", "whole"]), default="sentence", show_default=True,
+              help="whole: one generation per sample translates the whole problem in one vocabulary; "
+              "sentence: one prompt per sentence.")
+def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeout, as_json, grammar, vote, mode):
     """Check an English argument: translate it to FOL, decide it, explain the verdict.
 
     FILE: premises one per line, a line '---', then the conclusion; or JSON
@@ -274,7 +281,7 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
         premises, conclusion = read_nl_problem(file)
         backend = LazyBackend(model, endpoint, replay, grammar)
         result = check_problem(premises, conclusion, backend, Settings(samples=samples, seed=seed,
-                               repair_rounds=repair_rounds, timeout=timeout, vote=vote))
+                               repair_rounds=repair_rounds, timeout=timeout, vote=vote, mode=mode))
     except ProblemError as e:
         fail(str(e), e.pointer)
     except ValueError as e:

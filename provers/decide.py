@@ -32,6 +32,11 @@ class Report:
         return self.verdict.outcome
 
 
+def report(problem: Problem, verdict: Verdict) -> Report:
+    """The report of a verdict already reached with ``explain=True`` (no second decision)."""
+    return Report(problem, verdict, graph=to_json(explanation_graph(problem, verdict, verdict.prover)))
+
+
 def prove(problem: Problem, timeout: float = 10.0, explain: bool = True, cross_check: bool = False) -> Report:
     """Decide ``problem`` (a conclusion-less problem is checked for consistency)."""
     if problem.conclusion is None:

@@ -217,8 +217,10 @@ def decide(
     conclusion: Node,
     timeout: float = 10.0,
     explain: bool = True,
+    cores: bool = False,
 ) -> Verdict:
-    """Decide premises ⊢ conclusion (see module docstring). ``timeout`` bounds the whole call."""
+    """Decide premises ⊢ conclusion (see module docstring). ``timeout`` bounds the whole call.
+    ``explain``: premises used (minimal cores) and models; ``cores``: the minimal cores alone."""
     start = time.monotonic()
     budget = _Budget(timeout)
     tr = translate(list(premises) + [conclusion])
@@ -231,12 +233,13 @@ def decide(
     def done(outcome, reason="", used=None, countermodel=None, model=None):
         return Verdict(outcome, PROVER, time.monotonic() - start, reason, used, countermodel, model)
 
+    core = explain or cores
     if r_neg == z3.unsat and r_pos == z3.unsat:
-        return done(Outcome.INCONSISTENT, used=minimal_core(ctx, prem, [], budget) if explain else None)
+        return done(Outcome.INCONSISTENT, used=minimal_core(ctx, prem, [], budget) if core else None)
     if r_neg == z3.unsat and r_pos == z3.sat:
-        return done(Outcome.TRUE, used=minimal_core(ctx, prem, [z3.Not(conc)], budget) if explain else None)
+        return done(Outcome.TRUE, used=minimal_core(ctx, prem, [z3.Not(conc)], budget) if core else None)
     if r_pos == z3.unsat and r_neg == z3.sat:
-        return done(Outcome.FALSE, used=minimal_core(ctx, prem, [conc], budget) if explain else None)
+        return done(Outcome.FALSE, used=minimal_core(ctx, prem, [conc], budget) if core else None)
     if r_neg == z3.sat and r_pos == z3.sat:
         if not explain:
             return done(Outcome.UNCERTAIN)

@@ -26,7 +26,7 @@ from typing import Sequence
 from nsp.eval.datasets import jsonl_rows, normalise_label
 from nsp.eval.gold import summarise
 from nsp.logic.problem import ProblemError, read_text_file
-from nsp.parse.backends import Generator, ReplayMiss, make_backend
+from nsp.parse.backends import LINE, Generator, ReplayMiss, make_backend
 from nsp.parse.sample import Sample
 from nsp.parse.translate import ProblemTranslation, Settings, translate_problem
 from nsp.records import run_resumable
@@ -144,8 +144,8 @@ class LazyBackend(Generator):
         """The back end's name, or that none was needed (every sentence parsed symbolically)."""
         return self.name if self.inner is not None else "none (every sentence parsed symbolically)"
 
-    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96):
-        return self._get().generate(prompts, n, temperature, seed, max_new_tokens)
+    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96, stop=LINE):
+        return self._get().generate(prompts, n, temperature, seed, max_new_tokens, stop)
 
     def recorded(self, item_id, position):
         return self._get().recorded(item_id, position) if self.args[2] else None
@@ -160,15 +160,14 @@ class CheckResult:
 def check_problem(premises: Sequence[str], conclusion: str, generator: Generator | None,
                   settings: Settings | None = None, item_id: str = "input") -> CheckResult:
     """Translate and decide one English problem; explain the chosen sample in its own words."""
-    from provers.decide import prove
+    from provers.decide import report as report_of
 
-    settings = settings or Settings()
+    settings = replace(settings or Settings(), explain=True)  # each sample decided once, with its explanation
     tr = translate_problem(premises, conclusion, generator, settings, item_id=item_id)
     report = None
     if tr.chosen is not None:
-        problem = tr.samples[tr.chosen].problem
-        report = prove(replace(problem, premise_names=tuple(f"p{i + 1}" for i in range(len(problem.premises)))),
-                       timeout=settings.timeout, explain=True)
+        chosen = tr.samples[tr.chosen]
+        report = report_of(chosen.problem, chosen.verdict)
     return CheckResult(tr, report)
 
 
@@ -321,6 +320,7 @@ def evaluate_pipeline(
     conclusion_context: bool = False,
     grammar: bool = False,
     vote: str = "evidence",
+    mode: str = "sentence",
     progress: bool = True,
     generator: Generator | None = None,
 ) -> dict:
@@ -330,7 +330,8 @@ def evaluate_pipeline(
         items = items[:limit]
     backend = generator or LazyBackend(model, endpoint, str(replay) if replay else None, grammar)
     settings = Settings(samples=samples, temperature=temperature, seed=seed, repair_rounds=repair_rounds,
-                        timeout=timeout, semantics=semantics, conclusion_context=conclusion_context, vote=vote)
+                        timeout=timeout, semantics=semantics, conclusion_context=conclusion_context, vote=vote,
+                        mode=mode)
     cache: dict = {}
     start = time.monotonic()
     def one(pos: int, item: NLItem) -> dict:
@@ -354,6 +355,7 @@ def evaluate_pipeline(
     summary["conclusion_context"] = conclusion_context
     summary["grammar"] = grammar
     summary["vote"] = vote
+    summary["mode"] = mode
     summary["semantics"] = semantics if semantics != "auto" else (
         "auto: " + ", ".join(sorted({semantics_for(i.id, semantics) for i in items})))
     return summary

@@ -61,6 +61,8 @@ class Sample:
     renamed: tuple[tuple[str, str], ...] = ()  # model-made names aligned onto others (nsp.parse.align)
     repairs: tuple[tuple[str, str], ...] = ()  # (kind, where and what)
     related: bool = True  # the conclusion's predicates and functions all occur in the premises
+    failures: tuple[tuple[int, str], ...] = ()  # (formula index, what the reader said, with a caret)
+    verdict: Verdict | None = None  # the prover's, with premises used / models when asked to explain
 
     @property
     def structural(self) -> bool:
@@ -92,27 +94,38 @@ def where(i: int, n_premises: int) -> str:
 
 
 def evaluate_sample(fol: Sequence[str], sources: Sequence[str], premises: Sequence[str], conclusion: str,
-                    timeout: float, repair_rounds: int = 0, semantics: str = "classical") -> Sample:
-    """Read, align and decide one sample (module docstring). Never raises on model text."""
+                    timeout: float, repair_rounds: int = 0, semantics: str = "classical",
+                    known: Sequence[Node | None] = (), explain: bool = False) -> Sample:
+    """Read, align and decide one sample (module docstring). Never raises on model text.
+
+    ``known``: formulas already in hand (the symbolic parser's), by sentence; a ``symbolic``
+    sentence with one is taken as it is, not written out and read back. ``explain``: the verdict
+    carries premises used and models (for ``nsp check``); otherwise only the cores a repair needs."""
     fol, sources = tuple(fol), tuple(sources)
     n = len(fol) - 1  # premises as read: every formula but the last
     fallback = sample_syntax(fol)
-    nodes, errors, repairs = [], [], []
+    nodes, errors, failures, repairs = [], [], [], []
     for i, text in enumerate(fol):
+        if i < len(known) and known[i] is not None and i < len(sources) and sources[i] == "symbolic":
+            nodes.append(known[i])
+            continue
         try:
             node, rs = read_formula(text, fallback)
         except FormulaSyntaxError as e:
             errors.append(f"{where(i, n)}: column {e.column}: {e.detail}")
+            failures.append((i, f"{e.detail} at column {e.column}:\n{e.pointer()}"))
             continue
         except (ValueError, RecursionError) as e:
             errors.append(f"{where(i, n)}: {e}")
+            failures.append((i, str(e)))
             continue
         nodes.append(node)
         repairs.extend((r.kind, f"{where(i, n)}: {r}") for r in rs)
     if not fol:
         errors.append("the sample has no formulas")
     if errors:
-        return Sample(fol, sources, None, "parse", "; ".join(errors), repair_rounds, repairs=tuple(repairs))
+        return Sample(fol, sources, None, "parse", "; ".join(errors), repair_rounds, repairs=tuple(repairs),
+                      failures=tuple(failures))
     if len(fol) != len(premises) + 1:
         repairs.append(("count", f"{len(fol)} formulas for {len(premises) + 1} sentences: the last is the "
                                  "conclusion, the others the premises"))
@@ -127,9 +140,9 @@ def evaluate_sample(fol: Sequence[str], sources: Sequence[str], premises: Sequen
     problem = Problem(tuple(nodes[:-1]), nodes[-1], premise_texts=tuple(premises) if texts_fit else (),
                       conclusion_text=conclusion, syntax=fallback)
     related = _relations(problem.conclusion) <= set().union(*map(_relations, problem.premises))
+    verdict = _decide(problem, timeout, semantics, explain)
     kept = dict(repair_rounds=repair_rounds, problem=problem, renamed=tuple(sorted(renamed.items())),
-                repairs=tuple(repairs), related=related)
-    verdict = _decide(problem, timeout, semantics)
+                repairs=tuple(repairs), related=related, verdict=verdict)
     if verdict.outcome is Outcome.INCONSISTENT:
         return Sample(fol, sources, None, "inconsistent", "the premises contradict each other", **kept)
     if verdict.outcome is Outcome.UNKNOWN:
@@ -142,7 +155,7 @@ def _relations(formula: Node) -> set[str]:
     return {name for name, sym in signature([formula]).items() if sym.kind != "constant"}
 
 
-def _decide(problem: Problem, timeout: float, semantics: str) -> Verdict:
+def _decide(problem: Problem, timeout: float, semantics: str, explain: bool) -> Verdict:
     if semantics == "literal":
         from nsp.parse.logiclm import decide_literal
 
@@ -150,4 +163,4 @@ def _decide(problem: Problem, timeout: float, semantics: str) -> Verdict:
         return Verdict(Outcome(outcome), "z3", reason=reason)
     from provers.z3_bridge import decide
 
-    return decide(problem.premises, problem.conclusion, timeout, explain=False)
+    return decide(problem.premises, problem.conclusion, timeout, explain=explain, cores=True)

@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from nsp.logic.syntax import FormulaSyntaxError, write
-from nsp.parse.backends import Generator
+from nsp.parse.backends import LINE, Generator
 from nsp.parse.english import SentenceParse, parse_sentences
 from nsp.parse.prompts import Retriever, default_retriever, repair_prompt, translation_prompt
 from nsp.parse.sample import DISCARD_REASONS, Sample, evaluate_sample, read_formula, sample_syntax
 from nsp.parse.vote import DEFAULT_RULE, vote
+from nsp.parse.whole import parse_completion, problem_prompt
 from provers.outcome import Outcome
-from provers.z3_bridge import consistent
 
 __all__ = ["DISCARD_REASONS", "ProblemTranslation", "Sample", "Settings", "translate_problem"]
 
@@ -78,6 +78,9 @@ class Settings:
     semantics: str = "classical"  # or "literal" (ProofWriter's / PrOntoQA's reading, nsp.parse.logiclm)
     conclusion_context: bool = False  # translate the conclusion after the premises, seeing their FOL
     vote: str = DEFAULT_RULE  # the voting rule (nsp.parse.vote.RULES)
+    mode: str = "sentence"  # "whole": one generation per sample gives every formula (nsp.parse.whole)
+    explain: bool = False  # samples' verdicts carry premises used and models (nsp check)
+    instruction: bool = False  # whole mode: an instruction line for models not fine-tuned on the layout
 
     @property
     def temp(self) -> float:
@@ -93,14 +96,16 @@ class _Cached:
     def __init__(self, gen: Generator, cache: dict | None):
         self.gen, self.cache, self.calls = gen, cache if cache is not None else {}, 0
 
-    def generate(self, prompts: list[str], n: int, temperature: float, seed: int, max_new_tokens: int):
-        keys = [(p, n, temperature, seed, max_new_tokens) for p in prompts]
+    def generate(self, prompts: list[str], n: int, temperature: float, seed: int, max_new_tokens: int,
+                 stop: tuple[str, ...] = LINE):
+        keys = [(p, n, temperature, seed, max_new_tokens, stop) for p in prompts]
         missing = list(dict.fromkeys(p for p, k in zip(prompts, keys) if k not in self.cache))
         if missing:
             self.calls += 1
-            outs = self.gen.generate(missing, n=n, temperature=temperature, seed=seed, max_new_tokens=max_new_tokens)
+            outs = self.gen.generate(missing, n=n, temperature=temperature, seed=seed, max_new_tokens=max_new_tokens,
+                                     stop=stop)
             for p, o in zip(missing, outs):
-                self.cache[(p, n, temperature, seed, max_new_tokens)] = list(o)
+                self.cache[(p, n, temperature, seed, max_new_tokens, stop)] = list(o)
         return [self.cache[k] for k in keys]
 
 
@@ -121,7 +126,8 @@ def translate_problem(
     premises, conclusion = tuple(premises), conclusion
     sentences = premises + (conclusion,)
     parses = tuple(parse_sentences(list(sentences)))
-    symbolic = [write(p.formula, "folio") if p.formula is not None else None for p in parses]
+    known = [p.formula for p in parses]  # the symbolic parser's IR, used as it is (never re-read)
+    symbolic = [write(p.formula, "folio") if p.formula is not None else None for p in parses]  # prompt text
     gen = _Cached(generator, cache) if generator is not None else None
 
     recorded = generator.recorded(item_id, position) if generator is not None else None
@@ -129,7 +135,7 @@ def translate_problem(
         texts = [tuple(t) for t in recorded]
         sources = [tuple("symbolic" if sym is not None and sym == t else "model" for sym, t in zip(symbolic, fol))
                    for fol in texts]
-        results = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, s.semantics)
+        results = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, s.semantics, known, s.explain)
                    for fol, src in zip(texts, sources)]
         return _vote(item_id, premises, conclusion, parses, results, 0, start, s.vote)
 
@@ -139,6 +145,15 @@ def translate_problem(
         return ProblemTranslation(item_id, premises, conclusion, parses, (), error="no model: "
                                   + f"{len(todo)} sentence(s) are outside the symbolic parser's grammar",
                                   seconds=time.monotonic() - start)
+    src = tuple("symbolic" if symbolic[i] is not None else "model" for i in range(len(sentences)))
+    if s.mode == "whole":
+        fols = _whole_samples(gen, premises, conclusion, symbolic, k, s)
+        samples = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, s.semantics, known, s.explain)
+                   for fol in fols]
+        for rnd in range(1, s.repair_rounds + 1):
+            if not _whole_repair(gen, samples, premises, conclusion, known, s, rnd):
+                break
+        return _vote(item_id, premises, conclusion, parses, samples, gen.calls if gen else 0, start, s.vote)
     retriever = retriever or (default_retriever() if todo else None)
     context = [(sentences[i], symbolic[i]) for i in range(len(premises)) if symbolic[i] is not None]
     shots = {i: retriever.nearest(sentences[i], s.shots, exclude_story=story) for i in todo}
@@ -156,14 +171,14 @@ def translate_problem(
     if staged:  # the conclusion sees its own sample's premise translations (one vocabulary)
         for j, text in enumerate(_conclusions(gen, conclusion, shots[last], fols, premises, s)):
             fols[j][last] = text
-    src = tuple("symbolic" if symbolic[i] is not None else "model" for i in range(len(sentences)))
-    samples = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, s.semantics) for fol in fols]
+    samples = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, s.semantics, known, s.explain)
+               for fol in fols]
 
     for rnd in range(1, s.repair_rounds + 1):
         failing = [(j, smp) for j, smp in enumerate(samples) if smp.discarded in ("parse", "inconsistent")]
         asks = []  # (sample index, sentence index, prompt)
         for j, smp in failing:
-            for i, err in _blame(smp, premises, conclusion, s.timeout):
+            for i, err in _blame(smp):
                 ctx = _premise_context(premises, smp.fol) if (staged and i == last) else context
                 asks.append((j, i, repair_prompt(sentences[i], shots[i], ctx, smp.fol[i], err)))
         if not asks:
@@ -174,8 +189,77 @@ def translate_problem(
             new_fol[j][i] = out[0]
         for j, fol in new_fol.items():
             old = samples[j]
-            samples[j] = evaluate_sample(fol, old.sources, premises, conclusion, s.timeout, rnd, s.semantics)
+            samples[j] = evaluate_sample(fol, old.sources, premises, conclusion, s.timeout, rnd, s.semantics, known,
+                                         s.explain)
     return _vote(item_id, premises, conclusion, parses, samples, gen.calls if gen else 0, start, s.vote)
+
+
+WHOLE_TOKEN_CAP = 1024  # new tokens for one stretch of a whole-problem block
+
+
+def _labels(n_premises: int) -> list[str]:
+    return [str(i + 1) for i in range(n_premises)] + ["C"]
+
+
+def _whole_samples(gen: "_Cached", premises, conclusion: str, symbolic: list, k: int, s: Settings) -> list[list[str]]:
+    """K whole-problem translations (:mod:`nsp.parse.whole`): the model writes the FOL block; a
+    sentence the symbolic parser read is a fixed line of it, so the model continues after that
+    line and reuses its names. One generation per stretch of model-made lines (usually one)."""
+    n = len(premises)
+    labels = _labels(n)
+    head = problem_prompt(premises, conclusion, instruction=s.instruction)
+    prefixes, lines = [head] * k, [[None] * (n + 1) for _ in range(k)]
+    i = 0
+    while i <= n:
+        if symbolic[i] is not None:
+            for j in range(k):
+                lines[j][i] = symbolic[i]
+                prefixes[j] += f"{labels[i]}. {symbolic[i]}\n"
+            i += 1
+            continue
+        nxt = next((t for t in range(i + 1, n + 1) if symbolic[t] is not None), None)
+        end = nxt if nxt is not None else n + 1
+        stop = (f"\n{labels[nxt]}.",) if nxt is not None else ("\n\n",)
+        budget = min(s.max_new_tokens * (end - i), WHOLE_TOKEN_CAP)
+        if len(set(prefixes)) == 1:  # every sample so far is the same text: K completions of one prompt
+            outs = gen.generate([prefixes[0]], k, s.temp, s.seed, budget, stop)[0]
+        else:
+            outs = [o[0] for o in gen.generate(prefixes, 1, s.temp, s.seed, budget, stop)]
+        for j, text in enumerate(outs):
+            got = parse_completion(text, n)
+            for t in range(i, end):
+                lines[j][t] = got[t]
+                prefixes[j] += f"{labels[t]}. {got[t] or ''}\n"
+        i = end
+    return [[t if t is not None else "" for t in fol] for fol in lines]
+
+
+def _whole_repair(gen: "_Cached", samples: list, premises, conclusion: str, known: list, s: Settings,
+                  rnd: int) -> bool:
+    """One repair round in whole mode: each model-made line that does not read, or that the
+    inconsistent core blames, is sampled again after its own sample's earlier lines (the layout the
+    model knows; temperature 0.7 when the run is greedy, or it would write the same line)."""
+    n = len(premises)
+    labels = _labels(n)
+    head = problem_prompt(premises, conclusion, instruction=s.instruction)
+    asks = []  # (sample index, sentence index, prompt)
+    for j, smp in enumerate(samples):
+        if smp.discarded not in ("parse", "inconsistent"):
+            continue
+        for i, _ in _blame(smp):
+            before = "".join(f"{labels[t]}. {smp.fol[t]}\n" for t in range(i))
+            asks.append((j, i, f"{head}{before}{labels[i]}."))
+    if not asks:
+        return False
+    temp = s.temp if s.temp > 0 else 0.7
+    fixed = gen.generate([a[2] for a in asks], 1, temp, s.seed + rnd, s.max_new_tokens)
+    new_fol = {j: list(samples[j].fol) for j, _, _ in asks}
+    for (j, i, _), out in zip(asks, fixed):
+        new_fol[j][i] = out[0]
+    for j, fol in new_fol.items():
+        samples[j] = evaluate_sample(fol, samples[j].sources, premises, conclusion, s.timeout, rnd, s.semantics, known,
+                                     s.explain)
+    return True
 
 
 def _premise_context(premises: Sequence[str], fol: Sequence[str]) -> list[tuple[str, str]]:
@@ -207,27 +291,17 @@ def _conclusions(gen: "_Cached", conclusion: str, shots, fols: list[list], premi
     return texts
 
 
-def _blame(smp: Sample, premises, conclusion: str, timeout: float) -> list[tuple[int, str]]:
-    """(sentence index, message) for each model-made formula to re-prompt."""
-    out = []
+def _blame(smp: Sample) -> list[tuple[int, str]]:
+    """(sentence index, message) for each model-made formula to re-prompt: those that did not read
+    (the reader's message, with its caret), or those in the premises' contradictory core."""
+    model_made = [i < len(smp.sources) and smp.sources[i] == "model" for i in range(len(smp.fol))]
     if smp.discarded == "parse":
-        fallback = sample_syntax(smp.fol)
-        for i, text in enumerate(smp.fol):
-            if i >= len(smp.sources) or smp.sources[i] != "model":
-                continue
-            try:
-                read_formula(text, fallback)
-            except FormulaSyntaxError as e:
-                out.append((i, f"{e.detail} at column {e.column}:\n{e.pointer()}"))
-            except (ValueError, RecursionError) as e:
-                out.append((i, str(e)))
-    elif smp.discarded == "inconsistent" and smp.problem is not None:
-        core = consistent(smp.problem.premises, timeout).used or ()
+        return [(i, msg) for i, msg in smp.failures if model_made[i]]
+    if smp.discarded == "inconsistent" and smp.verdict is not None and smp.verdict.used is not None:
+        core = smp.verdict.used
         shown = "; ".join(write(smp.problem.premises[c], "folio") for c in core)
-        for c in core:
-            if smp.sources[c] == "model":
-                out.append((c, f"together with the other premises it is contradictory: {shown}"))
-    return out
+        return [(c, f"together with the other premises it is contradictory: {shown}") for c in core if model_made[c]]
+    return []
 
 
 def _vote(item_id, premises, conclusion, parses, samples, calls, start, rule: str) -> ProblemTranslation:
