@@ -12,10 +12,11 @@ install:
 	  || echo "note: could not install chromium (apt-get install chromium); browser tests will be skipped"; }
 
 demo: install
+	nsp check data/examples/gallery.txt
 	nsp check data/examples/english.txt
 	nsp prove data/examples/dogs.txt --explain --cross-check
 	nsp eval data/folio-gold-sample.jsonl --gold-fol
-	nsp eval ../shared/data/folio/folio-train.jsonl --gold-fol
+	nsp eval ../shared/data/linc/gpt35-folio-dataset.jsonl --replay ../shared/data/linc/gpt35-folio-replay.jsonl
 
 test: install
 	$(PY) -m pytest -q

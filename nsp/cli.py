@@ -19,6 +19,7 @@ def main() -> None:
 
 import json as _json
 import sys as _sys
+import time as _time
 
 SYNTAX_CHOICE = click.Choice(["auto", "folio", "nltk", "tptp"])
 
@@ -277,9 +278,14 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
     from nsp.parse.pipeline import LazyBackend, check_json, check_lines, check_problem, read_nl_problem
     from nsp.parse.translate import Settings
 
+    started = _time.monotonic()
+
+    def notify(message: str) -> None:
+        click.echo(f"nsp check: {message}", err=True)
+
     try:
         premises, conclusion = read_nl_problem(file)
-        backend = LazyBackend(model, endpoint, replay, grammar)
+        backend = LazyBackend(model, endpoint, replay, grammar, notify=notify)
         result = check_problem(premises, conclusion, backend, Settings(samples=samples, seed=seed,
                                repair_rounds=repair_rounds, timeout=timeout, vote=vote, mode=mode))
     except ProblemError as e:
@@ -293,6 +299,8 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
     else:
         for line in check_lines(result, backend.used_name):
             click.echo(line)
+    load = f" (loading the model {backend.load_seconds:.1f} s)" if backend.load_seconds else ""
+    notify(f"done in {_time.monotonic() - started:.1f} s{load}")
     decided = result.translation.predicted is not None and result.translation.predicted.decided
     raise SystemExit(0 if decided else 1)
 

@@ -118,15 +118,18 @@ def read_dataset(path: str | Path, split: str | None = None) -> list[NLItem]:
 class LazyBackend(Generator):
     """Builds the real back end on first use (a fully symbolic run never loads a model)."""
 
-    def __init__(self, model=None, endpoint=None, replay=None, grammar=False):
+    def __init__(self, model=None, endpoint=None, replay=None, grammar=False, notify=None):
+        """``notify(message)``: told when the model loads and while it generates (``nsp check``'s
+        progress on stderr)."""
         self.args = (model, endpoint, replay)
         self.grammar = grammar
+        self.notify = notify or (lambda message: None)
         if grammar and endpoint:
             raise ValueError("--grammar constrains a local model; an endpoint decodes on its own server")
         self.inner: Generator | None = None
         self.load_seconds = 0.0
         self.name = (f"replay:{Path(replay).name}" if replay else f"endpoint:{endpoint}" if endpoint
-                     else f"transformers:{model or 'embedded'}")
+                     else f"transformers:{model or 'the default translator'}")
         if replay:
             self._get()  # read the file now: a bad replay file is an input error
 
@@ -134,9 +137,13 @@ class LazyBackend(Generator):
         if self.inner is None:
             t = time.monotonic()
             model, endpoint, replay = self.args
+            if not replay:
+                self.notify(f"loading {self.name} ...")
             self.inner = make_backend(model=model, endpoint=endpoint, replay=replay, grammar=self.grammar)
             self.load_seconds = time.monotonic() - t
             self.name = self.inner.name
+            if not replay:
+                self.notify(f"loaded {self.name} in {self.load_seconds:.1f} s")
         return self.inner
 
     @property
@@ -145,7 +152,12 @@ class LazyBackend(Generator):
         return self.name if self.inner is not None else "none (every sentence parsed symbolically)"
 
     def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96, stop=LINE):
-        return self._get().generate(prompts, n, temperature, seed, max_new_tokens, stop)
+        inner = self._get()
+        t = time.monotonic()
+        self.notify(f"generating {len(prompts)} prompt(s) x {n} sample(s) (up to {max_new_tokens} tokens each) ...")
+        out = inner.generate(prompts, n, temperature, seed, max_new_tokens, stop)
+        self.notify(f"generated in {time.monotonic() - t:.1f} s")
+        return out
 
     def recorded(self, item_id, position):
         return self._get().recorded(item_id, position) if self.args[2] else None
