@@ -1,55 +1,143 @@
 """The OpenAI-compatible HTTP back end (vLLM, llama.cpp server, any ``/v1/completions`` or
-``/v1/chat/completions``): :class:`EndpointBackend`."""
+``/v1/chat/completions``): :class:`EndpointBackend`.
+
+Requests run concurrently (``concurrency`` in flight, one ``httpx.Client`` shared by a thread
+pool); results come back in prompt order and each request's seed depends only on its prompt and
+its place among that prompt's requests, never on scheduling. A request answered HTTP 429, 5xx or
+408, or lost to a connection error or a timeout, is retried with exponential backoff (jitter from
+an RNG seeded by the request's seed; a ``Retry-After`` header wins), boundedly; other 4xx fail at
+once. Failures raise :class:`BackendError` with a one-line message.
+"""
 
 from __future__ import annotations
 
+import email.utils
 import os
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Sequence
 
 from nsp.parse.backends import LINE, BackendError, Generator, cut, prompt_seed
+
+# How each server takes a grammar (GBNF / Lark-style text) in the request body.
+GRAMMAR_STYLES = {
+    "vllm": lambda g: {"structured_outputs": {"grammar": g}},  # vLLM >= 0.10.2 (the only form from 0.12)
+    "vllm-guided": lambda g: {"guided_grammar": g},  # vLLM < 0.12 (deprecated in 0.10.2, removed in 0.12)
+    "llama.cpp": lambda g: {"grammar": g},  # llama-server (GBNF), /v1/completions and /v1/chat/completions
+}
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date); ``None`` if absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 class EndpointBackend(Generator):
     """An OpenAI-compatible server. ``url``: its base (``http://host:port`` or ``.../v1``).
 
     ``api``: ``completions`` (prompt in, text out) or ``chat`` (the prompt as one user message).
-    The bearer token, if the server needs one, is read from ``NSP_ENDPOINT_KEY``.
+    ``concurrency``: requests in flight. ``retries``: extra attempts per request after a
+    retryable failure, waiting ``backoff * 2**i`` s (times a jitter in [0.5, 1)), or what
+    ``Retry-After`` says, at most ``max_wait`` s in all per request. ``max_n``: choices one
+    request may ask for (llama.cpp's server takes only ``n = 1``); more are asked for in further
+    requests. ``grammar``: a grammar text the server constrains decoding with, sent as
+    ``grammar_style`` says (:data:`GRAMMAR_STYLES`). The bearer token, if the server needs one,
+    is read from ``NSP_ENDPOINT_KEY``.
     """
 
-    def __init__(self, url: str, model: str | None = None, api: str = "completions", timeout: float = 120.0):
+    def __init__(self, url: str, model: str | None = None, api: str = "completions", timeout: float = 120.0,
+                 concurrency: int = 8, retries: int = 4, backoff: float = 0.5, max_wait: float = 30.0,
+                 max_n: int | None = None, grammar: str | None = None, grammar_style: str = "vllm"):
         try:
             import httpx
         except ImportError:
             raise BackendError("the endpoint back end needs httpx: pip install httpx") from None
         if api not in ("completions", "chat"):
             raise ValueError("api must be 'completions' or 'chat'")
+        if grammar_style not in GRAMMAR_STYLES:
+            raise ValueError(f"grammar_style must be one of {', '.join(GRAMMAR_STYLES)}")
+        if concurrency < 1 or retries < 0 or (max_n is not None and max_n < 1):
+            raise ValueError("concurrency and max_n must be at least 1, retries at least 0")
         base = url.rstrip("/")
         if not base.endswith("/v1"):
             base += "/v1"
         self.url = base + ("/completions" if api == "completions" else "/chat/completions")
         self.api, self.model_name = api, model
+        self.concurrency, self.retries, self.backoff, self.max_wait = concurrency, retries, backoff, max_wait
+        self.max_n, self.grammar, self.grammar_style = max_n, grammar, grammar_style
         headers = {}
         if os.environ.get("NSP_ENDPOINT_KEY"):
             headers["Authorization"] = f"Bearer {os.environ['NSP_ENDPOINT_KEY']}"
-        self.client = httpx.Client(timeout=timeout, headers=headers)
+        self.client = httpx.Client(timeout=timeout, headers=headers,
+                                   limits=httpx.Limits(max_connections=concurrency,
+                                                       max_keepalive_connections=concurrency))
         self._httpx = httpx
-        self.name = f"endpoint:{url}" + (f" ({model})" if model else "")
+        self.name = f"endpoint:{url}" + (f" ({model})" if model else "") + (f" +grammar({grammar_style})"
+                                                                             if grammar else "")
+
+    def close(self) -> None:
+        self.client.close()
 
     def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96, stop=LINE):
-        out = []
-        for p in prompts:
-            samples: list[str] = []
-            for attempt in range(n + 1):  # a server that ignores n is asked again, boundedly
-                if len(samples) >= n:
-                    break
-                samples.extend(self._ask(p, n - len(samples), temperature, prompt_seed(seed + attempt, p), max_new_tokens,
-                                         tuple(stop)))
+        prompts, stop = list(prompts), tuple(stop)
+        got: list[list[str]] = [[] for _ in prompts]
+        asked = [0] * len(prompts)  # requests made per prompt: request a has seed prompt_seed(seed + a, prompt)
+        cap = self.max_n or max(n, 1)
+        while True:  # a server that returns fewer choices than asked is asked again, at most n + 1 requests
+            jobs = []
+            for i in range(len(prompts)):
+                missing = n - len(got[i])
+                while missing > 0 and asked[i] <= n:
+                    jobs.append((i, asked[i], min(cap, missing)))
+                    asked[i] += 1
+                    missing -= jobs[-1][2]
+            if not jobs:
+                break
+
+            def ask(job, abort):
+                i, a, k = job
+                return self._ask(prompts[i], k, temperature, prompt_seed(seed + a, prompts[i]), max_new_tokens, stop,
+                                 abort)
+
+            for (i, _, k), texts in zip(jobs, self._map(ask, jobs)):
+                got[i].extend(texts[:k])
+        for samples in got:
             if len(samples) < n:
                 raise BackendError(f"{self.url} returned {len(samples)} of {n} completions")
-            out.append(samples[:n])
+        return got
+
+    def _map(self, fn, jobs: list) -> list:
+        """``fn(job, abort)`` for every job, ``concurrency`` at a time, results in job order; the
+        first failure is raised and stops the others' retries."""
+        abort = threading.Event()
+        if len(jobs) == 1 or self.concurrency == 1:
+            return [fn(j, abort) for j in jobs]
+        pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(jobs)), thread_name_prefix="nsp-endpoint")
+        try:
+            futures = [pool.submit(fn, j, abort) for j in jobs]
+            out = [f.result() for f in futures]
+        except BaseException:
+            abort.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         return out
 
-    def _ask(self, prompt: str, n: int, temperature: float, seed: int, max_new_tokens: int,
-             stop: tuple[str, ...] = LINE) -> list[str]:
+    def body(self, prompt: str, n: int, temperature: float, seed: int, max_new_tokens: int,
+             stop: Sequence[str] = LINE) -> dict:
+        """The JSON body of one request."""
         body = {"n": n, "temperature": temperature, "seed": seed, "max_tokens": max_new_tokens, "stop": list(stop)}
         if self.model_name:
             body["model"] = self.model_name
@@ -57,18 +145,53 @@ class EndpointBackend(Generator):
             body["messages"] = [{"role": "user", "content": prompt}]
         else:
             body["prompt"] = prompt
-        try:
-            r = self.client.post(self.url, json=body)
-        except self._httpx.HTTPError as e:
-            raise BackendError(f"cannot reach {self.url}: {e}") from None
-        if r.status_code != 200:
-            raise BackendError(f"{self.url} answered HTTP {r.status_code}: {r.text[:200]}")
+        if self.grammar is not None:
+            body.update(GRAMMAR_STYLES[self.grammar_style](self.grammar))
+        return body
+
+    def _ask(self, prompt: str, n: int, temperature: float, seed: int, max_new_tokens: int,
+             stop: tuple[str, ...], abort: threading.Event) -> list[str]:
+        body = self.body(prompt, n, temperature, seed, max_new_tokens, stop)
+        rng = random.Random(seed)
+        waited, attempts, last, reached = 0.0, 0, "", True
+        while True:
+            attempts += 1
+            wait = None
+            try:
+                r = self.client.post(self.url, json=body)
+            except self._httpx.TransportError as e:  # connection errors and timeouts
+                last, reached = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__, False
+            else:
+                if r.status_code == 200:
+                    return self._texts(r, stop)
+                last, reached = f"HTTP {r.status_code}: {_one_line(r.text)}", True
+                if r.status_code < 500 and r.status_code not in (408, 429):
+                    raise BackendError(f"{self.url} answered {last}")
+                wait = retry_after(r.headers.get("Retry-After"))
+            if wait is None:
+                wait = self.backoff * 2 ** (attempts - 1) * (0.5 + rng.random() / 2)
+            budget = self.max_wait - waited
+            if attempts > self.retries or (wait > 0 and budget <= 0):
+                break
+            wait = min(wait, budget)
+            if abort.wait(wait):
+                raise BackendError(f"{self.url}: aborted (another request failed)")
+            waited += wait
+        where = self.url if reached else f"cannot reach {self.url}"
+        raise BackendError(f"{where}: gave up after {attempts} attempt{'s' * (attempts > 1)}"
+                           f" ({waited:.1f} s waiting); last: {last}")
+
+    def _texts(self, r, stop: tuple[str, ...]) -> list[str]:
         try:
             choices = sorted(r.json()["choices"], key=lambda c: c.get("index", 0))
             if self.api == "chat":
                 texts = [c["message"]["content"] or "" for c in choices]
             else:
                 texts = [c["text"] for c in choices]
-        except (ValueError, KeyError, TypeError) as e:
-            raise BackendError(f"{self.url} returned an unexpected body ({e!r}): {r.text[:200]}") from None
-        return [cut(t, stop) for t in texts]
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise BackendError(f"{self.url} returned an unexpected body ({e!r}): {_one_line(r.text)}") from None
+        return [cut(t, stop) for t in texts]  # some servers ignore "stop"
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    return " ".join(text.split())[:limit]
