@@ -102,10 +102,10 @@ def test_endpoint_that_ignores_n_is_asked_again():
 def test_endpoint_errors_are_backend_errors():
     with CannedServer(lambda p: ["P(a)"], status=503) as srv:
         with pytest.raises(BackendError, match="HTTP 503"):
-            EndpointBackend(srv.url).generate(["x"])
+            EndpointBackend(srv.url, backoff=0.01).generate(["x"])
         url = srv.url
     with pytest.raises(BackendError, match="cannot reach"):
-        EndpointBackend(url, timeout=2).generate(["x"])  # the server is gone
+        EndpointBackend(url, timeout=2, backoff=0.01).generate(["x"])  # the server is gone
 
 
 def test_replay_by_id_and_by_position(tmp_path):
