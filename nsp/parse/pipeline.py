@@ -204,6 +204,8 @@ def translation_record(tr: ProblemTranslation) -> dict:
         "sample_outcomes": [s.outcome.value if s.outcome is not None else f"discarded: {s.discarded}"
                             for s in tr.samples],
         "sample_evidence": [sample_record(s, w) for s, w in zip(tr.samples, tr.weights)],
+        # name agreement: the first sample's conclusion uses only predicates and constants of its premises
+        "names_agree": tr.samples[0].names_agree if tr.samples and tr.samples[0].problem is not None else None,
         "repaired_samples": sum(1 for s in tr.samples if s.repair_rounds),
         "renamed": dict(tr.samples[tr.chosen].renamed) if tr.chosen is not None else {},
         "symbolic": sum(1 for p in tr.parses if p.formula is not None),
@@ -367,6 +369,8 @@ def evaluate_pipeline(
     summary["conclusion_context"] = conclusion_context
     summary["grammar"] = grammar
     summary["vote"] = vote
+    agree = [r["names_agree"] for r in done if r.get("names_agree") is not None]
+    summary["name_agreement"] = round(sum(agree) / len(agree), 4) if agree else None
     summary["mode"] = mode
     summary["semantics"] = semantics if semantics != "auto" else (
         "auto: " + ", ".join(sorted({semantics_for(i.id, semantics) for i in items})))

@@ -61,6 +61,7 @@ class Sample:
     renamed: tuple[tuple[str, str], ...] = ()  # model-made names aligned onto others (nsp.parse.align)
     repairs: tuple[tuple[str, str], ...] = ()  # (kind, where and what)
     related: bool = True  # the conclusion's predicates and functions all occur in the premises
+    names_agree: bool = True  # ... and so do its constants (the name-agreement measure)
     failures: tuple[tuple[int, str], ...] = ()  # (formula index, what the reader said, with a caret)
     verdict: Verdict | None = None  # the prover's, with premises used / models when asked to explain
 
@@ -139,20 +140,19 @@ def evaluate_sample(fol: Sequence[str], sources: Sequence[str], premises: Sequen
     texts_fit = len(fol) == len(premises) + 1
     problem = Problem(tuple(nodes[:-1]), nodes[-1], premise_texts=tuple(premises) if texts_fit else (),
                       conclusion_text=conclusion, syntax=fallback)
-    related = _relations(problem.conclusion) <= set().union(*map(_relations, problem.premises))
+    premise_sig = signature(problem.premises) if problem.premises else {}
+    conclusion_sig = signature([problem.conclusion])
+    related = {k for k, v in conclusion_sig.items() if v.kind != "constant"} <= {
+        k for k, v in premise_sig.items() if v.kind != "constant"}
+    names_agree = set(conclusion_sig) <= set(premise_sig)
     verdict = _decide(problem, timeout, semantics, explain)
     kept = dict(repair_rounds=repair_rounds, problem=problem, renamed=tuple(sorted(renamed.items())),
-                repairs=tuple(repairs), related=related, verdict=verdict)
+                repairs=tuple(repairs), related=related, names_agree=names_agree, verdict=verdict)
     if verdict.outcome is Outcome.INCONSISTENT:
         return Sample(fol, sources, None, "inconsistent", "the premises contradict each other", **kept)
     if verdict.outcome is Outcome.UNKNOWN:
         return Sample(fol, sources, None, "unknown", verdict.reason or "the prover could not tell", **kept)
     return Sample(fol, sources, verdict.outcome, **kept)
-
-
-def _relations(formula: Node) -> set[str]:
-    """The predicate and function names of a formula (constants left out: see ``related``)."""
-    return {name for name, sym in signature([formula]).items() if sym.kind != "constant"}
 
 
 def _decide(problem: Problem, timeout: float, semantics: str, explain: bool) -> Verdict:
