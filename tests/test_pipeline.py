@@ -142,6 +142,29 @@ def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
     assert s["confusion"] == _confusion(rows) and s["n"] == len(rows) == 148
 
 
+DEFAULT_REPLAY = "folio-dev-k1-lora16"  # the recorded dev run of the default translator (nsp/parse/adapter)
+
+
+def test_the_default_translator_regenerates_its_recorded_replay(tmp_path):
+    """The replay of the default's dev run is tied to the model that made it: the shipped adapter
+    regenerates its first problems' samples exactly (greedy, K=1; ~20 s)."""
+    pytest.importorskip("torch", reason="needs torch (pip install torch==2.13.0)")
+    from nsp.parse.backends import SHIPPED_ADAPTER, BackendError, embedded_gguf
+    from tests.conftest import FOLIO_TRAIN
+
+    try:
+        embedded_gguf()
+    except BackendError as e:
+        pytest.skip(str(e))
+    rows = [json.loads(l) for l in _need(ROOT / "data" / "replay" / f"{DEFAULT_REPLAY}.jsonl")
+            .read_text(encoding="utf-8").splitlines()[:2]]
+    evaluate_pipeline(_need(FOLIO_TRAIN), split="dev", limit=2, samples=1, model=str(SHIPPED_ADAPTER),
+                      out=tmp_path / "o.jsonl", progress=False)
+    got = [json.loads(l) for l in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [g["id"] for g in got] == [r["id"] for r in rows]
+    assert [g["samples"] for g in got] == [r["samples"] for r in rows]
+
+
 # ---------------------------------------------------------------- the command line
 
 
