@@ -599,7 +599,7 @@ def serve_cmd(source, port, host, title, quiet):
         fail(str(e))
     except OSError as e:
         fail(f"cannot listen on {host}:{port}: {e.strerror}")
-    n = len(server.RequestHandlerClass.browser.index)
+    n = len(server.browser.index)
     h, p = server.server_address[:2]
     shown = f"[{h}]" if ":" in h else h
     click.echo(f"indexed {n} graph{'s' if n != 1 else ''} in {time.perf_counter() - start:.2f} s", err=True)
