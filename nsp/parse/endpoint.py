@@ -90,7 +90,7 @@ class EndpointBackend(Generator):
     def close(self) -> None:
         self.client.close()
 
-    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96, stop=LINE):
+    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96, stop=LINE, line_tokens=None):
         prompts, stop = list(prompts), tuple(stop)
         got: list[list[str]] = [[] for _ in prompts]
         asked = [0] * len(prompts)  # requests made per prompt: request a has seed prompt_seed(seed + a, prompt)

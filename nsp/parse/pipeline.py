@@ -151,11 +151,11 @@ class LazyBackend(Generator):
         """The back end's name, or that none was needed (every sentence parsed symbolically)."""
         return self.name if self.inner is not None else "none (every sentence parsed symbolically)"
 
-    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96, stop=LINE):
+    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96, stop=LINE, line_tokens=None):
         inner = self._get()
         t = time.monotonic()
         self.notify(f"generating {len(prompts)} prompt(s) x {n} sample(s) (up to {max_new_tokens} tokens each) ...")
-        out = inner.generate(prompts, n, temperature, seed, max_new_tokens, stop)
+        out = inner.generate(prompts, n, temperature, seed, max_new_tokens, stop, line_tokens)
         self.notify(f"generated in {time.monotonic() - t:.1f} s")
         return out
 

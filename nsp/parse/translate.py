@@ -97,15 +97,16 @@ class _Cached:
         self.gen, self.cache, self.calls = gen, cache if cache is not None else {}, 0
 
     def generate(self, prompts: list[str], n: int, temperature: float, seed: int, max_new_tokens: int,
-                 stop: tuple[str, ...] = LINE):
-        keys = [(p, n, temperature, seed, max_new_tokens, stop) for p in prompts]
+                 stop: tuple[str, ...] = LINE, line_tokens: int | None = None):
+        keys = [(p, n, temperature, seed, max_new_tokens, stop, line_tokens) for p in prompts]
         missing = list(dict.fromkeys(p for p, k in zip(prompts, keys) if k not in self.cache))
         if missing:
             self.calls += 1
+            kw = {"stop": stop} if line_tokens is None else {"stop": stop, "line_tokens": line_tokens}
             outs = self.gen.generate(missing, n=n, temperature=temperature, seed=seed, max_new_tokens=max_new_tokens,
-                                     stop=stop)
+                                     **kw)
             for p, o in zip(missing, outs):
-                self.cache[(p, n, temperature, seed, max_new_tokens, stop)] = list(o)
+                self.cache[(p, n, temperature, seed, max_new_tokens, stop, line_tokens)] = list(o)
         return [self.cache[k] for k in keys]
 
 
@@ -222,9 +223,9 @@ def _whole_samples(gen: "_Cached", premises, conclusion: str, symbolic: list, k:
         stop = (f"\n{labels[nxt]}.",) if nxt is not None else ("\n\n",)
         budget = min(s.max_new_tokens * (end - i), WHOLE_TOKEN_CAP)
         if len(set(prefixes)) == 1:  # every sample so far is the same text: K completions of one prompt
-            outs = gen.generate([prefixes[0]], k, s.temp, s.seed, budget, stop)[0]
+            outs = gen.generate([prefixes[0]], k, s.temp, s.seed, budget, stop, s.max_new_tokens)[0]
         else:
-            outs = [o[0] for o in gen.generate(prefixes, 1, s.temp, s.seed, budget, stop)]
+            outs = [o[0] for o in gen.generate(prefixes, 1, s.temp, s.seed, budget, stop, s.max_new_tokens)]
         for j, text in enumerate(outs):
             got = parse_completion(text, n)
             for t in range(i, end):
