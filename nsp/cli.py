@@ -320,8 +320,17 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
 @click.option("--synthetic", type=click.IntRange(min=0), default=0, show_default=True,
               help="Add N template pairs (controlled English read by the symbolic parser) to the data.")
 @click.option("--save-every", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--save-minutes", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
+              help="Also save a checkpoint after this many minutes of training (0: by steps only).")
+@click.option("--data", type=click.Choice(["pairs", "whole"]), default="pairs", show_default=True,
+              help="pairs: one sentence per example; whole: whole problems in one vocabulary (--mode whole).")
+@click.option("--micro-batch", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Rows per forward pass (gradient accumulation up to --batch; 0: all of --batch at once).")
+@click.option("--dtype", type=click.Choice(["float32", "bfloat16"]), default="float32", show_default=True,
+              help="The frozen base weights' type (bfloat16: ~2.4x faster LoRA training on a CPU with bf16 units).")
 @click.option("--seed", type=int, default=0, show_default=True)
-def train_cmd(model, out, steps, batch, lr, warmup, lora, synthetic, max_len, save_every, seed):
+def train_cmd(model, out, steps, batch, lr, warmup, lora, synthetic, max_len, save_every, save_minutes, data,
+              micro_batch, dtype, seed):
     """Fine-tune the translation model on FOLIO train-split NL→FOL pairs (CPU, resumable).
 
     Use the result with --model OUT/model (nsp check / nsp eval).
@@ -332,7 +341,8 @@ def train_cmd(model, out, steps, batch, lr, warmup, lora, synthetic, max_len, sa
     try:
         rec = train(model=model, out=out or DEFAULT_OUT, steps=steps, batch=batch, lr=lr, max_len=max_len,
                     seed=seed, save_every=save_every, progress=_sys.stderr.isatty(), warmup=warmup,
-                    lora=lora, synthetic=synthetic)
+                    lora=lora, synthetic=synthetic, data=data, micro_batch=micro_batch, dtype=dtype,
+                    save_minutes=save_minutes)
     except BackendError as e:
         fail(str(e), code=3)
     click.echo(f"trained {rec['steps']} steps in {rec['seconds']:.0f} s ({rec['seconds_per_step']} s/step); "
