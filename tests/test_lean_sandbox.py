@@ -23,7 +23,7 @@ PY = sys.executable
 # ---------------------------------------------------------------- the screen: hostile corpus
 
 HOSTILE = {
-    # (text, a construct that must be reported)
+    # (text, the construct reported: the first token outside nsp's Lean language; imports of Init allowed)
     "eval": ("#eval 1 + 1", "#eval"),
     "eval-bang": ("#eval! (1 : Nat)", "#eval!"),
     "exit": ("theorem t : True := trivial\n#exit", "#exit"),
@@ -31,20 +31,20 @@ HOSTILE = {
     "run_elab": ("run_elab pure ()", "run_elab"),
     "run_tac": ("example : True := by run_tac pure ()", "run_tac"),
     "by_elab": ("example : True := by_elab pure default", "by_elab"),
-    "io-process": ("def f := IO.Process.spawn {}", "IO.Process.spawn"),
-    "io-fs": ("def g := IO.FS.readFile", "IO.FS.readFile"),
-    "escaped-io": ("def h := «IO».Process.output", "«IO».Process.output"),
-    "open-system": ("open System in\ndef p := FilePath.mk", "System"),
-    "open-io": ("open IO", "IO"),
-    "eio": ("def e : EIO Unit Unit := pure ()", "EIO"),
+    "io-process": ("theorem f : True := IO.Process.spawn {}", "IO.Process.spawn"),
+    "io-fs": ("theorem g : True := IO.FS.readFile", "IO.FS.readFile"),
+    "escaped-io": ("theorem h : True := «IO».Process.output", "«IO».Process.output"),
+    "open-system": ("open System in\ntheorem p : True := trivial", "open"),
+    "open-io": ("open IO", "open"),
+    "eio": ("axiom e : EIO Unit Unit", "EIO"),
     "unsafe": ("unsafe def bad : Nat := 0", "unsafe"),
-    "unsafe-io": ("def x := unsafeBaseIO (pure 1)", "unsafeBaseIO"),
-    "unsafe-cast": ("def y := unsafeCast 0", "unsafeCast"),
-    "extern": ("@[extern c_fn] opaque f : Nat → Nat", "extern"),
-    "implemented_by": ("@[implemented_by g] def f := 0", "implemented_by"),
-    "export-attr": ("@[export my_sym] def f := 0", "@[export"),
-    "native_decide": ("example : 2 + 2 = 4 := by native_decide", "native_decide"),
-    "ofReduceBool": ("#check Lean.ofReduceBool", "Lean.ofReduceBool"),
+    "unsafe-io": ("theorem x : True := unsafeBaseIO (pure 1)", "unsafeBaseIO"),
+    "unsafe-cast": ("theorem y : True := unsafeCast 0", "unsafeCast"),
+    "extern": ("@[extern c_fn] opaque f : Nat → Nat", "@["),
+    "implemented_by": ("@[implemented_by g] def f := 0", "@["),
+    "export-attr": ("@[export my_sym] def f := 0", "@["),
+    "native_decide": ("example : True := by native_decide", "native_decide"),
+    "ofReduceBool": ("#print axioms Lean.ofReduceBool", "Lean.ofReduceBool"),
     "skip-kernel": ("set_option debug.skipKernelTC true", "debug.skipKernelTC"),
     "elab": ("elab \"x\" : term => pure default", "elab"),
     "macro": ("macro \"x\" : term => `(1)", "macro"),
@@ -54,42 +54,45 @@ HOSTILE = {
     "prelude": ("prelude\ntheorem t : True := True.intro", "prelude"),
     "import-lean": ("import Lean.Elab\ntheorem t : True := trivial", "import Lean.Elab"),
     "import-lean-second": ("import Init\nimport Lean\n", "import Lean"),
+    "import-prefix": ("import Init.Data.List", "import Init.Data.List"),
+    "import-traversal": ("import Init.«../../../../tmp/evil»", "import Init.«../../../../tmp/evil»"),
+    "char-literal-escape": ("axiom a : U\ntheorem t : True := '«'\n#eval IO.FS.readFile\n'»'", "'«'"),
+    "check": ("#check Nat", "#check"),
     "import-escaped": ("import «Lean».Elab.Command", "import «Lean».Elab.Command"),
     "import-mathlib": ("import Mathlib", "import Mathlib"),
     "import-late": ("theorem t : True := trivial\nimport Init", "import"),
-    "import-bare": ("import", "import"),
-    "string": ('def s := "hello"', '"'),
+    "import-bare": ("import", "end of text"),
+    "string": ('theorem s : True := "hello"', '"hello"'),
     # obfuscations
     "after-block-comment": ("/- harmless -/ #eval 1", "#eval"),
-    "after-line-comment": ("-- harmless\n   \t #eval 1", "#eval"),
+    "after-line-comment": ("-- harmless\n    #eval 1", "#eval"),
     "after-nested-comment": ("/- a /- b -/ still comment -/\n#eval 1", "#eval"),
     "doc-comment": ("/-- doc -/\n#eval 1", "#eval"),
-    "dash-in-escaped-name": ("def «--» := 1 #eval «--»", "#eval"),
+    "dash-in-escaped-name": ("axiom «--» : U #eval «--»", "«--»"),
     # the scanner would take "--" for a comment; rejecting every string literal closes that hole
-    "string-hiding-comment": ('def s := "--" #eval s', '"'),
+    "string-hiding-comment": ('theorem s : True := "--" #eval s', '"--"'),
     "unterminated-comment": ("theorem t : True := trivial /- #eval 1", "/-"),
-    "unterminated-escape": ("def «x := 1\n#eval 1", "«"),
+    "unterminated-escape": ("axiom «x : U\n#eval 1", "«"),
     "eval-in-tactic-block": ("example : True := by\n  #eval 1\n  trivial", "#eval"),
-    "extra-comment-close": ("/- x -/ -/ #eval 1", "#eval"),
+    "extra-comment-close": ("/- x -/ -/ #eval 1", "-"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_screen_rejects_hostile_text(name):
     text, construct = HOSTILE[name]
-    found = screen(text)
-    assert found, name
-    assert any(v.construct == construct for v in found), [str(v) for v in found]
+    found = screen(text, allowed_imports=("Init",))
+    assert len(found) == 1, name
+    assert found[0].construct == construct, str(found[0])
+    assert "\n" not in str(found[0])
 
 
 BENIGN = {
     "plain": "theorem t : True := trivial",
-    "check-print": "#check Nat\n#print axioms Nat.add_comm",
+    "print-axioms": "theorem t : True := trivial\n#print axioms t",
     "eval-in-comments": "-- #eval 1\n/- #exit\n /- IO.Process -/ unsafe -/\ntheorem t : True := trivial",
     "doc-comment": "/-- uses IO in prose only -/\ntheorem t : True := trivial",
-    "import-init": "import Init\ntheorem t : True := trivial",
     "names-near-words": "axiom Externalities : Prop\naxiom IOTA : Prop\naxiom Radio : Prop\naxiom Systems : Prop",
-    "anonymous-array": "example : #[1].size = 1 := rfl",
     # comments nest: the first -/ closes only the inner one, so #eval is still inside a comment
     "nested-comment": "/- /- -/ #eval 1 -/\ntheorem t : True := trivial",
 }
@@ -101,10 +104,19 @@ def test_screen_accepts_benign_text(name):
 
 
 def test_allow_list_is_configurable():
+    assert screen("import Init") != ()  # default: nsp's exports import nothing
+    assert screen("import Init\ntheorem t : True := trivial", allowed_imports=("Init",)) == ()
     assert screen("import Std.Data.HashMap") != ()
-    assert screen("import Std.Data.HashMap", allowed_imports=("Init", "Std")) == ()
-    assert screen("import Init", allowed_imports=()) != ()
-    assert screen("import Standard", allowed_imports=("Std",)) != ()  # prefix means a module path
+    assert screen("import Std.Data.HashMap", allowed_imports=("Init", "Std")) != ()  # exact names only
+    assert screen("import Std.Data.HashMap", allowed_imports=("Std.Data.HashMap",)) == ()
+    assert screen("import Standard", allowed_imports=("Std",)) != ()
+
+
+# Outside nsp's language, so rejected now although harmless (the block-list used to accept them).
+@pytest.mark.parametrize("text", ["#check Nat", "example : #[1].size = 1 := rfl", "import Init",
+                                  "def f : Nat := 1", "theorem t : 1 = 1 := rfl"])
+def test_screen_is_an_allow_list(text):
+    assert screen(text) != ()
 
 
 def test_violations_point_at_line_and_column():
@@ -124,6 +136,7 @@ def test_strip_comments_keeps_positions():
 def test_identifier_violation():
     assert identifier_violation("IO") and identifier_violation("unsafe_x") and identifier_violation("System")
     assert identifier_violation("Dog") is None and identifier_violation("IO_") is None
+    assert identifier_violation("by_elab") and identifier_violation("exact") and identifier_violation("x!")
 
 
 def test_exports_pass_the_screen():

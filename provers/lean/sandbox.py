@@ -1,26 +1,11 @@
-"""Running untrusted Lean text: a screen that rejects dangerous constructs, and a jailed runner.
+"""Running untrusted Lean text: the allow-list screen, and a jailed runner.
 
 Two independent layers; neither trusts the other.
 
-1. :func:`screen` reads the text the way Lean's lexer does (nested ``/- -/`` block comments,
-   ``--`` line comments, ``«...»`` escaped identifiers) and rejects, with line and column:
-
-   * code execution at elaboration time: ``#eval``, ``#exit`` and every ``#command`` except
-     ``#check``/``#print``; ``run_cmd``, ``run_elab``, ``run_meta``, ``run_tac``,
-     ``by_elab``, ``elab``/``elab_rules``/``macro``/``macro_rules``/``syntax``,
-     ``initialize``, ``declare_syntax_cat``;
-   * the IO world: identifiers with a component ``IO``, ``EIO``, ``BaseIO``, ``System`` (so
-     ``IO.Process.spawn``, ``open System`` and ``«IO».FS`` alike), ``unsafe`` anywhere inside an
-     identifier (``unsafeBaseIO``), ``extern``, ``implemented_by``, ``export`` attributes;
-   * soundness escapes: ``native_decide``, ``ofReduceBool``, ``trustCompiler``, ``skipKernelTC``,
-     ``prelude``;
-   * string literals (a ``"`` outside comments): nothing nsp checks needs them, and without them
-     the comment scanner cannot be fooled by ``"--"``;
-   * imports of modules outside an allow-list (default: ``Init`` only), and any ``import`` that
-     is not in the file header.
-
-   Forbidden words inside comments are ignored (comments are stripped with Lean's own nesting
-   rules first), so a name like ``#eval`` in an nsp header comment is harmless.
+1. :func:`screen` (in :mod:`provers.lean.screen`, re-exported here) accepts only nsp's own small
+   Lean language (its exports and proofs: axioms, ``theorem``/``example``, ``have``, a fixed set
+   of tactics and term constructors) and rejects anything else with line, column and reason.
+   Imports: exact module names from an allow-list (default: none; nsp's exports import nothing).
 
 2. :func:`run_sandboxed` runs a command in a fresh process group with ``setrlimit`` limits
    (address space, CPU seconds, file size, no core dumps) set in ``preexec_fn``, a wall-clock
@@ -35,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import resource
 import shutil
 import signal
@@ -44,175 +28,15 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
-DEFAULT_ALLOWED_IMPORTS: tuple[str, ...] = ("Init",)
-
-# Identifier components that name the IO world (compared after removing «» escapes).
-FORBIDDEN_COMPONENTS = frozenset({"IO", "EIO", "BaseIO", "System"})
-# Whole tokens that run code, touch the compiler, or weaken the kernel.
-FORBIDDEN_WORDS = frozenset({
-    "run_cmd", "run_elab", "run_meta", "run_tac", "by_elab", "elab", "elab_rules", "macro",
-    "macro_rules", "syntax", "initialize", "builtin_initialize", "declare_syntax_cat", "extern",
-    "implemented_by", "export", "prelude", "native_decide", "ofReduceBool", "ofReduceNat",
-    "trustCompiler", "skipKernelTC", "unsafe",
-})
-# Substrings that are forbidden anywhere inside an identifier.
-FORBIDDEN_SUBSTRINGS = ("unsafe", "implemented_by", "native_decide", "skipKernelTC", "ofReduce")
-ALLOWED_HASH_COMMANDS = frozenset({"#check", "#print"})
-_IMPORT_MODIFIERS = frozenset({"runtime", "all", "public", "meta", "private"})
-
-# Identifier component: «escaped» or Lean's id_first id_rest* (ASCII + Greek/letterlike ranges).
-_ID_FIRST = r"A-Za-z_\u03b1-\u03ba\u03bc-\u03c9\u0391-\u039f\u03a1\u03a2\u03a4-\u03a9\u03ca-\u03fb\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f"
-_ID_REST = _ID_FIRST + r"0-9'!?\u2080-\u2089\u2090-\u209c\u1d62-\u1d6a"
-_COMPONENT = rf"(?:«[^»]*»|[{_ID_FIRST}][{_ID_REST}]*)"
-_IDENT = re.compile(rf"{_COMPONENT}(?:\.{_COMPONENT})*")
-_HASH_CMD = re.compile(rf"#[{_ID_FIRST}][{_ID_REST}]*")
-_ATTR_EXPORT = re.compile(r"@\[\s*export\b")
+from provers.lean.screen import (  # noqa: F401  (the screen's public names, re-exported)
+    DEFAULT_ALLOWED_IMPORTS, Violation, components, identifier_violation, screen, strip_comments,
+)
 
 
 class SandboxError(RuntimeError):
     """The sandbox itself could not run (an infrastructure failure, not a verdict)."""
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One forbidden construct in untrusted text: 1-based line and column, and what it is."""
-
-    line: int
-    column: int
-    construct: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.column}: forbidden {self.construct!r}: {self.reason}"
-
-
-# ---------------------------------------------------------------- lexing the way Lean does
-
-
-def strip_comments(text: str) -> tuple[str, list[Violation]]:
-    """``text`` with comments replaced by spaces (newlines kept, so positions stay valid).
-
-    Block comments nest (``/- /- -/ -/``) exactly as in Lean's ``finishCommentBlock``; ``--``
-    runs to the end of the line; ``«...»`` escaped identifiers are copied verbatim (a ``--``
-    inside one is not a comment). Returns violations for an unterminated comment or escape and
-    for string literals, which the screen does not accept.
-    """
-    out: list[str] = []
-    problems: list[Violation] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "-" and text.startswith("--", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        elif c == "/" and text.startswith("/-", i):
-            start = i
-            depth, i = 1, i + 2
-            while i < n and depth:
-                if text[i] == "-" and i + 1 < n and text[i + 1] == "/":
-                    depth, i = depth - 1, i + 2
-                elif text[i] == "/" and i + 1 < n and text[i + 1] == "-":
-                    depth, i = depth + 1, i + 2
-                else:
-                    i += 1
-            if depth:
-                problems.append(_violation(text, start, "/-", "unterminated block comment"))
-            out.append("".join(ch if ch == "\n" else " " for ch in text[start:i]))
-        elif c == "«":
-            j = text.find("»", i + 1)
-            if j < 0:
-                problems.append(_violation(text, i, "«", "unterminated «escaped» identifier"))
-                j = n - 1
-            out.append(text[i : j + 1])
-            i = j + 1
-        else:
-            if c == '"':
-                problems.append(_violation(text, i, '"', "string literals are not accepted"))
-            out.append(c)
-            i += 1
-    code = "".join(out)
-    # A '"' inside an «escaped» identifier was copied through; reject it too (conservative).
-    for m in re.finditer(r"«[^»]*»", code):
-        q = m.group(0).find('"')
-        if q >= 0:
-            problems.append(_violation(code, m.start() + q, '"', "quote inside an escaped identifier"))
-    return code, problems
-
-
-def _position(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
-
-
-def _violation(text: str, offset: int, construct: str, reason: str) -> Violation:
-    line, column = _position(text, offset)
-    return Violation(line, column, construct, reason)
-
-
-def components(ident: str) -> list[str]:
-    """The dot-separated components of an identifier, with «» escapes removed."""
-    return [p[1:-1] if p.startswith("«") else p for p in re.findall(_COMPONENT, ident)]
-
-
-def identifier_violation(name: str) -> str | None:
-    """Why the screen would reject an identifier named ``name`` (None when it would not)."""
-    for part in components(name) or [name]:
-        if part in FORBIDDEN_COMPONENTS:
-            return f"{part} gives access to the IO world"
-        if part in FORBIDDEN_WORDS:
-            return f"{part} can run code or weaken the kernel"
-        for bad in FORBIDDEN_SUBSTRINGS:
-            if bad in part:
-                return f"identifiers containing {bad!r} can run code or weaken the kernel"
-    return None
-
-
-def _module_allowed(module: str, allowed: Iterable[str]) -> bool:
-    module = ".".join(components(module))
-    return any(module == a or module.startswith(a + ".") for a in allowed)
-
-
-def screen(text: str, allowed_imports: Sequence[str] = DEFAULT_ALLOWED_IMPORTS) -> tuple[Violation, ...]:
-    """Every forbidden construct in ``text`` (empty: the text may be given to Lean)."""
-    code, problems = strip_comments(text)
-    for m in _HASH_CMD.finditer(code):
-        if m.group(0) not in ALLOWED_HASH_COMMANDS:
-            problems.append(_violation(code, m.start(), m.group(0), "commands other than #check/#print can run code"))
-    for m in _ATTR_EXPORT.finditer(code):
-        problems.append(_violation(code, m.start(), "@[export", "export attributes change compiled code"))
-    tokens = [(m.start(), m.group(0)) for m in _IDENT.finditer(code)]
-    header = True
-    expect_module = False
-    for k, (pos, tok) in enumerate(tokens):
-        if tok == "import":
-            if not header:
-                problems.append(_violation(code, pos, "import", "imports must come first in the file"))
-            expect_module = True
-            continue
-        if expect_module:
-            if tok in _IMPORT_MODIFIERS:
-                continue
-            expect_module = False
-            if not _module_allowed(tok, allowed_imports):
-                allowed = ", ".join(allowed_imports) or "none"
-                problems.append(_violation(code, pos, f"import {tok}", f"module not in the allow-list ({allowed})"))
-            continue
-        if tok == "prelude" and k == 0:
-            problems.append(_violation(code, pos, tok, "prelude files replace the core library"))
-            continue
-        header = False
-        why = identifier_violation(tok)
-        if why:
-            problems.append(_violation(code, pos, tok, why))
-    if expect_module:
-        problems.append(_violation(code, len(code), "import", "import without a module name"))
-    problems.sort(key=lambda v: (v.line, v.column, v.construct))
-    return tuple(problems)
 
 
 # ---------------------------------------------------------------- the jailed runner
