@@ -165,8 +165,9 @@ def _print_report(report, explain: bool) -> None:
 @click.option("--mode", type=click.Choice(["sentence", "whole"]), default="sentence", show_default=True,
               help="whole: one generation per sample translates the whole problem in one vocabulary; "
               "sentence: one prompt per sentence.")
+@click.option("--fresh", is_flag=True, help="Start --out over instead of resuming its journal (OUT.journal).")
 def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-             repair_rounds, semantics, conclusion_context, grammar, vote, mode):
+             repair_rounds, semantics, conclusion_context, grammar, vote, mode, fresh):
     """Score a dataset: accuracy, per label, confusion matrix, repairs, time per problem.
 
     With --gold-fol the dataset's own FOL is decided; otherwise the English is translated
@@ -177,11 +178,14 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, m
 
     if not gold_fol:
         _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-                       repair_rounds, semantics, conclusion_context, grammar, vote, mode)
+                       repair_rounds, semantics, conclusion_context, grammar, vote, mode, fresh)
         return
+    from nsp.records import JobConflict
+
     try:
-        summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty())
-    except ProblemError as e:
+        summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty(),
+                                fresh=fresh)
+    except (ProblemError, JobConflict) as e:
         fail(str(e))
     if as_json:
         click.echo(_json.dumps(summary, ensure_ascii=False))
@@ -219,8 +223,9 @@ def _print_summary(s: dict) -> None:
 
 def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
                    repair_rounds, semantics="auto", conclusion_context=False, grammar=False, vote="evidence",
-                   mode="sentence") -> None:
+                   mode="sentence", fresh=False) -> None:
     from nsp.logic.problem import ProblemError
+    from nsp.records import JobConflict
     from nsp.parse.backends import BackendError
     from nsp.parse.pipeline import evaluate_pipeline
 
@@ -229,8 +234,8 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
                                     endpoint=endpoint, out=out, timeout=timeout, seed=seed, split=split,
                                     repair_rounds=repair_rounds, semantics=semantics,
                                     conclusion_context=conclusion_context, grammar=grammar, vote=vote, mode=mode,
-                                    progress=_sys.stderr.isatty())
-    except ProblemError as e:
+                                    fresh=fresh, progress=_sys.stderr.isatty())
+    except (ProblemError, JobConflict) as e:
         fail(str(e))
     except ValueError as e:
         fail(str(e))
@@ -397,7 +402,7 @@ def lean_export(file, output, negate, syntax, strict):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Wall-clock seconds.")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=64), default=6144, show_default=True, help="Memory limit (MB).")
-@click.option("--allow-import", "allow", multiple=True, help="Allow importing this module (and its submodules); repeatable. Default: Init.")
+@click.option("--allow-import", "allow", multiple=True, help="Allow importing this exact module name; repeatable. Default: none (nsp's exports import nothing).")
 @click.option("--theorem", default=None, help="Report the axioms of this theorem (default: NSP.nsp_goal in nsp exports).")
 def lean_check(file, as_json, timeout, memory_mb, allow, theorem):
     """Check FILE.lean with `lean --json` in the sandbox."""

@@ -1,13 +1,20 @@
-"""Resumable JSONL output: append-as-you-go, resume after a crash, finish atomically.
+"""Job results on disk: the resume journal, atomic result files, and long jobs' progress bars.
 
-``ResumableJsonl(out)`` keeps work in ``out + ".partial"``: each record is one line written with a
-single ``write`` and flushed + fsynced, so a crash leaves at most one torn last line, which is
-dropped on resume. ``done`` holds the keys already written. ``finish(order)`` writes the final
-file atomically (temp file + ``os.replace``) in the given key order and removes the partial file.
+:class:`Journal` is the one resume journal: an append-only JSONL file whose first line is the
+job's header (its settings and its input's sha256) and whose other lines are finished records,
+each written with one ``write`` and fsynced, so a crash leaves at most one torn last line (cut
+off on resume). Opening a journal whose header differs from the job's raises
+:class:`JobConflict` naming what differs (nothing is written); ``fresh`` starts over instead.
+
+:func:`run_resumable` runs a job's items through a journal kept beside the output
+(``OUT.journal``, kept after the job finishes): a rerun skips what is recorded, so an interrupted
+job resumes and a larger ``--limit`` reuses the finished part; the output file is then written
+atomically (temp file + ``os.replace``) in item order.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -55,55 +62,88 @@ def write_atomic(path: str | Path, data: str | bytes | Iterable[bytes], fsync: b
         os.close(dir_fd)
 
 
-class ResumableJsonl:
-    def __init__(self, out: str | Path, key: str = "id"):
-        self.out = Path(out)
-        self.partial = self.out.with_name(self.out.name + ".partial")
-        self.key = key
-        self.records: dict[str, dict] = {}
-        if self.partial.exists():
+class JobConflict(Exception):
+    """A job's journal was written by a job with other settings or input (the message says which)."""
+
+
+JOURNAL_FORMAT = "nsp-journal/1"
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _line(obj) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+class Journal:
+    """Append-only, fsynced, one line per finished record (module docstring); ``entries`` by id."""
+
+    def __init__(self, path: str | Path, header: dict, fresh: bool = False, key: str = "id"):
+        self.path, self.key = Path(path), key
+        self.header = {"journal": JOURNAL_FORMAT, **header}
+        self.entries: dict[str, dict] = {}
+        if fresh:
+            self.path.unlink(missing_ok=True)
+        if self.path.exists() and self.path.stat().st_size:
             self._load()
-        self._fh = open(self.partial, "a", encoding="utf-8")
+        else:
+            self._append_raw(_line(self.header))
 
     def _load(self) -> None:
-        data = self.partial.read_text(encoding="utf-8")
-        good = []
-        for line in data.splitlines(keepends=True):
-            if not line.endswith("\n"):
-                break  # torn last line from a crash
+        data = self.path.read_bytes()
+        end = data.rfind(b"\n") + 1
+        lines = data[:end].splitlines()
+        try:
+            first = json.loads(lines[0]) if lines else None
+        except json.JSONDecodeError:
+            first = None
+        if not isinstance(first, dict) or first.get("journal") != JOURNAL_FORMAT:
+            raise JobConflict(f"{self.path} is not a journal of an nsp job; delete it or use --fresh")
+        differ = sorted(k for k in set(first) | set(self.header) if first.get(k) != self.header.get(k))
+        if differ:
+            what = "; ".join(f"{k}: {_short(first.get(k))} there, {_short(self.header.get(k))} now" for k in differ)
+            raise JobConflict(f"{self.path} was written by a job with other settings or input ({what}); "
+                              "rerun with those, or use --fresh to start over")
+        if end < len(data):  # a torn last line from a crash: cut it off
+            with self.path.open("r+b") as f:
+                f.truncate(end)
+                f.flush()
+                os.fsync(f.fileno())
+        for line in lines[1:]:
             try:
-                rec = json.loads(line)
+                entry = json.loads(line)
             except json.JSONDecodeError:
-                break
-            good.append(line)
-            self.records[str(rec[self.key])] = rec
-        if sum(len(l) for l in good) != len(data):
-            write_atomic(self.partial, "".join(good))
+                continue  # cannot happen with one writer; the item simply runs again
+            self.entries.setdefault(str(entry[self.key]), entry)
 
-    @property
-    def done(self) -> set[str]:
-        return set(self.records)
+    def _append_raw(self, data: bytes) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
-    def append(self, record: dict) -> None:
-        k = str(record[self.key])
-        if k in self.records:
+    def append(self, entry: dict) -> None:
+        k = str(entry[self.key])
+        if k in self.entries:
             return
-        self._fh.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self.records[k] = record
+        self._append_raw(_line(entry))
+        self.entries[k] = entry
 
-    def finish(self, order: Iterable[str]) -> list[dict]:
-        """Write the final file in ``order`` (keys) atomically; return the records written."""
-        self._fh.close()
-        rows = [self.records[str(k)] for k in order if str(k) in self.records]
-        write_atomic(self.out, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows))
-        self.partial.unlink(missing_ok=True)
-        return rows
 
-    def close(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
+def _short(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class JobProgress:
@@ -148,27 +188,26 @@ def run_resumable(
     out: str | Path | None = None,
     progress: bool = True,
     description: str = "",
+    header: dict | None = None,
+    fresh: bool = False,
 ) -> dict[str, dict]:
     """Records by item id: ``evaluate(position, item)`` for each item (items have an ``id``; the
-    record's ``"id"`` must equal it), skipping items already in ``out``'s partial file. With
-    ``out``, every record is appended as it is made and the final file is written in item order;
-    an interruption keeps the partial file, so rerunning resumes."""
-    writer = ResumableJsonl(out) if out else None
-    records: dict[str, dict] = dict(writer.records) if writer else {}
-    try:
-        with JobProgress(progress, len(items), description, completed=len(records)) as bar:
-            for pos, item in enumerate(items):
-                if str(item.id) in records:
-                    continue
-                rec = evaluate(pos, item)
-                records[str(item.id)] = rec
-                if writer:
-                    writer.append(rec)
-                bar.advance()
-    except BaseException:
-        if writer:
-            writer.close()
-        raise
-    if writer:
-        writer.finish([i.id for i in items])
-    return records
+    record's ``"id"`` must equal it). With ``out``, records go to the journal ``OUT.journal``
+    (``header``: the job's settings and input hash; a mismatch raises :class:`JobConflict`),
+    items it already holds are not run again, and ``out`` is written at the end in item order."""
+    journal = Journal(Path(str(out) + ".journal"), header or {}, fresh) if out else None
+    records: dict[str, dict] = dict(journal.entries) if journal else {}
+    ids = {str(i.id) for i in items}
+    with JobProgress(progress, len(items), description, completed=len(ids & set(records))) as bar:
+        for pos, item in enumerate(items):
+            if str(item.id) in records:
+                continue
+            rec = evaluate(pos, item)
+            records[str(item.id)] = rec
+            if journal:
+                journal.append(rec)
+            bar.advance()
+    if out:
+        rows = [records[str(i.id)] for i in items]
+        write_atomic(out, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows))
+    return {str(i.id): records[str(i.id)] for i in items}

@@ -116,3 +116,27 @@ def test_deep_formula_is_decided(tmp_path):
     r = nsp("prove", f)
     assert r.returncode == 0, r.stderr
     assert r.stdout.decode().startswith("True")  # an even number of negations
+
+
+def test_eval_resume_under_other_settings_exits_2_and_keeps_the_output(tmp_path):
+    """The issue's case: a run under one setting, resumed under another, would mix the two."""
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"example_id": i, "premises-FOL": ["Dog(rex)"], "conclusion-FOL": "Dog(rex)",
+                                        "label": "True"}) + "\n" for i in range(3)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert nsp("eval", data, "--gold-fol", "--out", out).returncode == 0
+    before = out.read_bytes()
+    r = nsp("eval", data, "--gold-fol", "--out", out, "--timeout", "0.5")
+    assert r.returncode == 2 and out.read_bytes() == before
+    err = r.stderr.decode()
+    assert "other settings or input (timeout: 10.0 there, 0.5 now)" in err and "--fresh" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert nsp("eval", data, "--gold-fol", "--out", out, "--timeout", "0.5", "--fresh").returncode == 0
+
+
+def test_eval_duplicate_ids_exit_2_naming_both_lines(tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"id": "a", "premises": ["Rex is a dog."], "conclusion": "Rex is a dog.",
+                                        "label": "True"}) + "\n" for _ in range(2)), encoding="utf-8")
+    r = nsp("eval", data)
+    assert r.returncode == 2 and "item id 'a' at line 2 repeats the one at line 1" in r.stderr.decode()

@@ -6,7 +6,10 @@ import json
 import os
 
 from nsp.eval.gold import evaluate_gold
-from nsp.records import ResumableJsonl
+import pytest
+
+from nsp.logic.problem import ProblemError
+from nsp.records import Journal, JobConflict
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "data" / "folio-gold-sample.jsonl"
@@ -44,27 +47,63 @@ def test_out_file_and_resume_without_duplicates(tmp_path):
     full = evaluate_gold(d, out=out, progress=False)
     clean = out.read_text()
     assert [json.loads(l)["id"] for l in clean.splitlines()] == ["1", "2", "3", "4", "5", "6"]
-    # Simulate a crash after two records, the second torn mid-line.
-    lines = clean.splitlines(keepends=True)
+    # Simulate a crash after two records, the second torn mid-line: the journal keeps the header
+    # and the first record; the resume runs the rest once each.
+    journal = out.with_name(out.name + ".journal")
+    lines = journal.read_text().splitlines(keepends=True)
     out.unlink()
-    partial = out.with_name(out.name + ".partial")
-    partial.write_text(lines[0] + lines[1][: len(lines[1]) // 2])
+    journal.write_text(lines[0] + lines[1] + lines[2][: len(lines[2]) // 2])
     resumed = evaluate_gold(d, out=out, progress=False)
     ids = [json.loads(l)["id"] for l in out.read_text().splitlines()]
-    assert ids == ["1", "2", "3", "4", "5", "6"] and not partial.exists()
+    assert ids == ["1", "2", "3", "4", "5", "6"] and out.read_text().splitlines()[0] == clean.splitlines()[0]
+    assert len(journal.read_text().splitlines()) == 7  # header + six records, none twice
     assert resumed["accuracy"] == full["accuracy"] and resumed["confusion"] == full["confusion"]
 
 
-def test_resumable_writer_skips_done(tmp_path):
-    w = ResumableJsonl(tmp_path / "o.jsonl")
-    w.append({"id": "a", "v": 1})
-    w.append({"id": "a", "v": 2})
-    w.close()
-    w = ResumableJsonl(tmp_path / "o.jsonl")
-    assert w.done == {"a"}
-    w.append({"id": "b", "v": 3})
-    rows = w.finish(["b", "a"])
-    assert [r["id"] for r in rows] == ["b", "a"] and rows[1]["v"] == 1
+def test_a_resume_under_other_settings_is_refused_and_leaves_the_output(tmp_path):
+    d, out = tmp_path / "d.jsonl", tmp_path / "out.jsonl"
+    _write(d, ROWS)
+    evaluate_gold(d, out=out, progress=False, limit=2)
+    before = out.read_bytes()
+    with pytest.raises(JobConflict, match=r"timeout: 10.0 there, 0.001 now"):
+        evaluate_gold(d, out=out, progress=False, timeout=0.001)
+    assert out.read_bytes() == before
+    _write(d, ROWS[:5])  # another input
+    with pytest.raises(JobConflict, match="input_sha256"):
+        evaluate_gold(d, out=out, progress=False)
+    assert out.read_bytes() == before
+    s = evaluate_gold(d, out=out, progress=False, fresh=True)  # --fresh starts over
+    assert s["n"] == 5
+
+
+def test_a_larger_limit_keeps_what_is_computed(tmp_path):
+    d, out = tmp_path / "d.jsonl", tmp_path / "out.jsonl"
+    _write(d, ROWS)
+    evaluate_gold(d, out=out, progress=False, limit=2)
+    first = out.read_text().splitlines()
+    evaluate_gold(d, out=out, progress=False, limit=4)
+    rows = out.read_text().splitlines()
+    assert rows[:2] == first and len(rows) == 4
+    evaluate_gold(d, out=out, progress=False, limit=1)  # a smaller one drops nothing from the journal
+    assert len(out.read_text().splitlines()) == 1
+    assert len(out.with_name(out.name + ".journal").read_text().splitlines()) == 5
+
+
+def test_duplicate_ids_are_an_input_error_naming_both_lines(tmp_path):
+    d = tmp_path / "d.jsonl"
+    _write(d, ROWS[:3] + [{**ROWS[3], "example_id": 2}])
+    with pytest.raises(ProblemError, match=r"item id '2' at line 4 repeats the one at line 2"):
+        evaluate_gold(d, progress=False)
+
+
+def test_journal_records_once_and_refuses_another_jobs_file(tmp_path):
+    j = Journal(tmp_path / "o.journal", {"job": "x"})
+    j.append({"id": "a", "v": 1})
+    j.append({"id": "a", "v": 2})
+    assert Journal(tmp_path / "o.journal", {"job": "x"}).entries == {"a": {"id": "a", "v": 1}}
+    (tmp_path / "other.journal").write_text('{"not": "a journal"}\n')
+    with pytest.raises(JobConflict, match="not a journal"):
+        Journal(tmp_path / "other.journal", {"job": "x"})
 
 
 def test_folio_train_premises(folio_train):

@@ -81,10 +81,11 @@ def test_output_is_resumable_and_is_a_replay_file(tmp_path):
     lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
     assert [json.loads(l)["id"] for l in lines] == [f"ProntoQA_{i}" for i in range(1, 5)]
     out.unlink()
-    partial = out.with_name(out.name + ".partial")
-    partial.write_text(lines[0] + lines[1][:40], encoding="utf-8")  # a crash mid-line
+    journal = out.with_name(out.name + ".journal")
+    head = journal.read_text(encoding="utf-8").splitlines(keepends=True)
+    journal.write_text(head[0] + head[1] + head[2][:40], encoding="utf-8")  # a crash mid-line
     resumed = evaluate_pipeline(PRONTOQA, limit=4, out=out, progress=False)
-    assert not partial.exists() and len(out.read_text().splitlines()) == 4
+    assert len(out.read_text().splitlines()) == 4 and len(journal.read_text().splitlines()) == 5
     assert resumed["accuracy"] == full["accuracy"] and resumed["confusion"] == full["confusion"]
     # ... and re-scoring that output as a replay file gives the same predictions.
     again = evaluate_pipeline(PRONTOQA, limit=4, replay=out, progress=False)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from nsp.logic.problem import read_text_file
+from nsp.logic.problem import ProblemError, read_text_file
 
 LABELS = {"true": "True", "false": "False", "uncertain": "Uncertain", "unknown": "Uncertain"}
 
@@ -50,15 +50,31 @@ def jsonl_rows(text: str, path) -> Iterator[tuple[int, dict | None, str]]:
         yield no, row, ""
 
 
+class UniqueIds:
+    """Refuses a repeated item id (a dataset item scored twice, or two items as one), naming both places."""
+
+    def __init__(self, path):
+        self.path, self.seen = path, {}
+
+    def check(self, item_id: str, where: str) -> None:
+        first = self.seen.setdefault(item_id, where)
+        if first != where:
+            raise ProblemError(f"item id {item_id!r} at {where} repeats the one at {first}; ids must be unique",
+                               str(self.path))
+
+
 def read_folio_jsonl(path: str | Path) -> Iterator[GoldItem]:
-    """Items of a FOLIO JSONL file; a malformed line yields an item with ``error`` set."""
+    """Items of a FOLIO JSONL file; a malformed line yields an item with ``error`` set; a repeated
+    id raises :class:`ProblemError`."""
     path = Path(path)
     text = read_text_file(path)
+    ids = UniqueIds(path)
     for no, row, error in jsonl_rows(text, path):
         if error:
             yield GoldItem(f"line{no}", (), None, None, None, error=error)
             continue
         item_id = str(row.get("example_id", row.get("id", f"line{no}")))
+        ids.check(item_id, f"line {no}")
         prem = row.get("premises-FOL")
         if not isinstance(prem, list):
             yield GoldItem(item_id, (), None, normalise_label(row.get("label")), None,

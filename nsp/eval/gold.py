@@ -14,7 +14,7 @@ from pathlib import Path
 
 from nsp.eval.datasets import GoldItem, read_folio_jsonl
 from nsp.logic.problem import ProblemError, problem_from_texts
-from nsp.records import run_resumable
+from nsp.records import file_sha256, run_resumable
 from provers.z3_bridge import consistent, decide
 
 OUTCOMES = ("True", "False", "Uncertain", "Inconsistent", "Unknown")
@@ -61,6 +61,7 @@ def evaluate_gold(
     timeout: float = 10.0,
     out: str | Path | None = None,
     progress: bool = True,
+    fresh: bool = False,
 ) -> dict:
     """Run the whole evaluation; returns the summary (see :func:`summarise`)."""
     items = list(read_folio_jsonl(path))
@@ -68,8 +69,9 @@ def evaluate_gold(
         items = items[:limit]
     cache: dict = {}
     start = time.monotonic()
+    header = {"job": "eval --gold-fol", "input_sha256": file_sha256(path), "timeout": timeout}
     records = run_resumable(items, lambda pos, item: evaluate_item(item, timeout, cache), out, progress,
-                            "eval --gold-fol")
+                            "eval --gold-fol", header, fresh)
     summary = summarise([records[i.id] for i in items if i.id in records])
     summary["seconds"] = round(time.monotonic() - start, 3)
     return summary

@@ -19,17 +19,17 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from nsp.eval.datasets import jsonl_rows, normalise_label
+from nsp.eval.datasets import UniqueIds, jsonl_rows, normalise_label
 from nsp.eval.gold import summarise
 from nsp.logic.problem import ProblemError, read_text_file
 from nsp.parse.backends import LINE, Generator, ReplayMiss, make_backend
 from nsp.parse.sample import Sample
 from nsp.parse.translate import ProblemTranslation, Settings, translate_problem
-from nsp.records import run_resumable
+from nsp.records import file_sha256, run_resumable
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,9 @@ def read_dataset(path: str | Path, split: str | None = None) -> list[NLItem]:
 
         items = [NLItem(str(it.id), tuple(it.premises), it.conclusion, normalise_label(it.label))
                  for it in read_logiclm_json(path)]
+        ids = UniqueIds(path)
+        for n, it in enumerate(items, 1):
+            ids.check(it.id, f"item {n}")
         if split:
             raise ProblemError("--split applies to FOLIO JSONL only", str(path))
         odd = next((it for it in items if it.label not in ("True", "False", "Uncertain")), None)
@@ -94,15 +97,17 @@ def read_dataset(path: str | Path, split: str | None = None) -> list[NLItem]:
     from nsp.parse.prompts import folio_split
 
     items = []
+    ids = UniqueIds(path)
     for no, row, error in jsonl_rows(text, path):
         if error:
             items.append(NLItem(f"line{no}", (), "", None, error=error))
             continue
         story = str(row["story_id"]) if "story_id" in row else None
-        if split and story is not None and folio_split(story) != split:
-            continue
         prem, conc = row.get("premises"), row.get("conclusion")
         item_id = str(row.get("example_id", row.get("id", f"line{no}")))
+        ids.check(item_id, f"line {no}")
+        if split and story is not None and folio_split(story) != split:
+            continue
         if not (isinstance(prem, list) and isinstance(conc, str)):
             items.append(NLItem(item_id, (), "", normalise_label(row.get("label")), story,
                                 f"{path}:{no}: no English premises / conclusion"))
@@ -335,6 +340,7 @@ def evaluate_pipeline(
     grammar: bool = False,
     vote: str = "evidence",
     mode: str = "sentence",
+    fresh: bool = False,
     progress: bool = True,
     generator: Generator | None = None,
 ) -> dict:
@@ -352,8 +358,11 @@ def evaluate_pipeline(
         return _evaluate_item(item, pos, backend, replace(settings, semantics=semantics_for(item.id, semantics)),
                               cache)
 
-    records = run_resumable(items, one,
-                            out, progress, f"eval K={samples}")
+    header = {"job": "eval", "input_sha256": file_sha256(dataset_path), "split": split, "settings": asdict(settings),
+              "backend": {"model": model, "endpoint": endpoint, "grammar": grammar,
+                          "replay_sha256": file_sha256(replay) if replay else None}}
+    records = run_resumable(items, one, out, progress, f"eval K={samples}", header if generator is None else None,
+                            fresh)
     done = [records[i.id] for i in items if i.id in records]
     summary = summarise(done)
     load = getattr(backend, "load_seconds", 0.0)
