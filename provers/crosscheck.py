@@ -14,9 +14,8 @@ from multiprocessing import get_context
 from typing import Iterable, Sequence
 
 from nsp.logic.ir import Node
-from provers.eprover import EProverMissing, decide_e
+from provers import base
 from provers.outcome import Outcome, Verdict
-from provers.z3_bridge import decide
 
 
 @dataclass(frozen=True)
@@ -30,19 +29,13 @@ class CrossCheck:
 
     @property
     def agree(self) -> bool | None:
-        if self.e is None or Outcome.UNKNOWN in (self.z3.outcome, self.e.outcome):
-            return None
-        return self.z3.outcome == self.e.outcome
+        return base.agreement([self.z3, self.e])
 
     @property
     def outcome(self) -> Outcome:
         """The agreed outcome; the one decided outcome when the other side is Unknown or
         missing; Unknown when both are Unknown or they disagree."""
-        if self.agree is False:
-            return Outcome.UNKNOWN
-        if self.z3.outcome.decided or self.e is None:
-            return self.z3.outcome
-        return self.e.outcome
+        return base.combined([self.z3, self.e])
 
     def to_json(self) -> dict:
         out = {"agree": self.agree, "outcome": self.outcome.value, "z3": self.z3.to_json(),
@@ -55,12 +48,12 @@ class CrossCheck:
 def cross_check(premises: Sequence[Node], conclusion: Node, timeout: float = 10.0,
                 explain: bool = True) -> CrossCheck:
     """Decide premises ⊢ conclusion with Z3 and with E, each within ``timeout`` seconds."""
-    z3_verdict = decide(premises, conclusion, timeout, explain)
+    z3_verdict = base.get("z3", timeout=timeout).decide(premises, conclusion, explain=explain)
     try:
-        e_verdict = decide_e(premises, conclusion, timeout)
-    except EProverMissing as err:
+        e = base.get("e", timeout=timeout)
+    except base.ToolMissing as err:
         return CrossCheck(z3_verdict, None, str(err))
-    return CrossCheck(z3_verdict, e_verdict)
+    return CrossCheck(z3_verdict, e.decide(premises, conclusion))
 
 
 def _one(args: tuple) -> CrossCheck:

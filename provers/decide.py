@@ -1,4 +1,5 @@
-"""One entry point for deciding a problem: Z3, optionally cross-checked by E, with explanation."""
+"""One entry point for deciding a problem: Z3, optionally cross-checked by a second back end
+(E by default), with explanation. Back ends come from the registry (:mod:`provers.base`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from dataclasses import dataclass
 from nsp.graph.provenance import to_json
 from nsp.logic.problem import Problem
 from provers.explain import explanation_graph
+from provers import base
 from provers.outcome import Outcome, Verdict
-from provers.z3_bridge import consistent, decide
+
+SECOND_OPINION = "e"
 
 
 @dataclass(frozen=True)
@@ -23,9 +26,9 @@ class Report:
 
     @property
     def agree(self) -> bool | None:
-        if self.second is None or not (self.verdict.outcome.decided and self.second.outcome.decided):
+        if self.second is None:
             return None
-        return self.verdict.outcome == self.second.outcome
+        return base.agreement([self.verdict, self.second])
 
     @property
     def outcome(self) -> Outcome:
@@ -37,19 +40,20 @@ def report(problem: Problem, verdict: Verdict) -> Report:
     return Report(problem, verdict, graph=to_json(explanation_graph(problem, verdict, verdict.prover)))
 
 
-def prove(problem: Problem, timeout: float = 10.0, explain: bool = True, cross_check: bool = False) -> Report:
-    """Decide ``problem`` (a conclusion-less problem is checked for consistency)."""
+def prove(problem: Problem, timeout: float = 10.0, explain: bool = True, cross_check: bool = False,
+          prover: str = "z3", second_opinion: str = SECOND_OPINION) -> Report:
+    """Decide ``problem`` (a conclusion-less problem is checked for consistency) with the back
+    end ``prover``; ``cross_check``: ask ``second_opinion`` too (missing: said in the report)."""
+    first = base.get(prover, timeout=timeout)
     if problem.conclusion is None:
-        verdict = consistent(problem.premises, timeout)
+        verdict = first.consistent(problem.premises)
     else:
-        verdict = decide(problem.premises, problem.conclusion, timeout, explain)
+        verdict = first.decide(problem.premises, problem.conclusion, explain=explain)
     second, missing = None, ""
     if cross_check and problem.conclusion is not None:
-        from provers.eprover import EProverMissing, decide_e
-
         try:
-            second = decide_e(problem.premises, problem.conclusion, timeout)
-        except EProverMissing as e:
+            second = base.get(second_opinion, timeout=timeout).decide(problem.premises, problem.conclusion)
+        except base.ToolMissing as e:
             missing = str(e)
     checked_by = verdict.prover
     if second is not None and second.outcome == verdict.outcome and second.outcome.decided:

@@ -38,7 +38,9 @@ from nsp.logic.analysis import rename_symbol, signature
 from nsp.logic.ir import Node, Not
 from nsp.logic.syntax.names import name_map
 from nsp.logic.syntax.tptp import fof
-from provers.outcome import Outcome, Verdict
+from provers.base import Entailment, ToolMissing
+from provers.limits import DEFAULT_TIMEOUT
+from provers.outcome import Model, Outcome, Verdict
 
 PROVER = "eprover"
 ENV_VAR = "NSP_EPROVER"
@@ -51,7 +53,7 @@ _PROOF = re.compile(r"# SZS output start CNFRefutation(.*?)# SZS output end CNFR
 _SOURCE = re.compile(r"file\('(?:[^'\\]|\\.)*',\s*(\w+)\)")
 
 
-class EProverMissing(RuntimeError):
+class EProverMissing(ToolMissing):
     """The E prover binary cannot be found; the message says how to install it."""
 
 
@@ -253,3 +255,38 @@ def consistent_e(premises: Sequence[Node], timeout: float = 10.0) -> Verdict:
     if run.status == "Satisfiable":
         return Verdict(Outcome.UNCERTAIN, PROVER, elapsed, reason="premises are satisfiable")
     return Verdict(Outcome.UNKNOWN, PROVER, elapsed, reason=f"premises alone: {run.status} {run.detail}".strip())
+
+
+class EProver:
+    """E as a :class:`provers.base.Prover` (registered as ``e``). E has no resource limit:
+    ``rlimit`` is ignored; ``timeout`` bounds each call (E's CPU limit, killed after it in wall
+    time). Raises :class:`EProverMissing` at construction when E is not installed."""
+
+    name = PROVER
+
+    def __init__(self, rlimit: int | None = None, timeout: float | None = DEFAULT_TIMEOUT):
+        self.binary = eprover_path()
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+
+    def decide(self, premises, conclusion, *, explain: bool = False, cores: bool = False) -> Verdict:
+        return decide_e(premises, conclusion, self.timeout)
+
+    def consistent(self, premises) -> Verdict:
+        return consistent_e(premises, self.timeout)
+
+    def entails(self, premises, goal, *, used: bool = False) -> Entailment:
+        """premises ⊢ goal by refutation (one E run); ``used``: the premises E's proof cites."""
+        start = time.monotonic()
+        formulas = _e_safe(list(premises) + [goal])
+        run = _run(self.binary, _problem(formulas[:-1], formulas[-1]), self.timeout)
+        if run.status in ("Theorem", "ContradictoryAxioms"):
+            return Entailment(True, _indices(run.used, len(premises)) if used else None)
+        if run.status == "CounterSatisfiable":
+            return Entailment(False)
+        detail = f"{run.status} {run.detail}".strip()
+        if time.monotonic() - start >= self.timeout:
+            detail = f"wall-clock hang guard ({self.timeout:g} s): {detail}"
+        return Entailment(None, None, detail)
+
+    def countermodel(self, premises, goal) -> Model | None:
+        return None  # E saturates; it does not print finite models

@@ -4,13 +4,26 @@ Two checks decide every case: premises ∧ ¬conclusion (unsat: True) and premis
 (unsat: False); both unsat means the premises are Inconsistent, both sat means Uncertain.
 Explanations: a minimal unsat core over the premises (deletion-minimised), and for Uncertain the
 smallest finite model found by bounding the domain to 1, 2, ... elements.
-Each call uses a fresh Z3 context with fixed seeds, so results do not depend on call order.
+
+Every question about one item is put to one :class:`Session`: one Z3 context and one solver with
+fixed seeds, translations cached per IR node. ``decide`` asserts each premise behind an
+assumption literal, and the conclusion and its negation behind two more, once; the two checks,
+the core minimisation and the model search are then checks under assumptions (models: inside a
+push/pop), so nothing is built twice. Nothing is shared between items, so results do not depend
+on call order. Budgets (:mod:`provers.limits`): each check runs under a Z3 resource limit
+(``rlimit``, deterministic); the wall-clock ``timeout`` only guards against hangs, and a check it
+stops says so in the verdict's reason. :class:`Z3Prover` is the back end of
+:mod:`provers.base` (registered as ``z3``).
 """
+
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import itertools
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -20,16 +33,22 @@ from z3 import z3core
 from nsp.logic.analysis import signature
 from nsp.logic.ir import Node
 from nsp.logic.walk import Descend, Done, scoped
+from provers.base import Entailment
+from provers.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT, HANG_GUARD
 from provers.outcome import Model, Outcome, Verdict
 
 PROVER = "z3"
+FIRST_TRY_RLIMIT = 100_000  # the incremental check's budget (99.9 % of checks need < 30,000)
 MAX_MODEL_SIZE = 6
 MAX_TABLE = 4096  # largest predicate/function table listed in a model
 
 
 class _Budget:
-    def __init__(self, seconds: float):
-        self.deadline = time.monotonic() + seconds
+    """The wall-clock hang guard of one call (a deadline)."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds = DEFAULT_TIMEOUT if seconds is None else seconds
+        self.deadline = time.monotonic() + self.seconds
 
     def ms(self) -> int:
         return max(1, int((self.deadline - time.monotonic()) * 1000))
@@ -122,67 +141,319 @@ def translate(formulas: Sequence[Node], ctx: z3.Context | None = None) -> Transl
     return Translation(ctx, sort, decls, exprs)
 
 
-def _solver(ctx: z3.Context) -> z3.Solver:
-    s = z3.Solver(ctx=ctx)
-    s.set("random_seed", 0)
-    return s
+# ---------------------------------------------------------------- the heap
+
+_HEAP = {"kept": False}
 
 
-def _check(ctx, facts: list, budget: _Budget):
-    """sat/unsat/unknown of the conjunction of facts, within the budget; with the solver."""
-    if budget.expired:
-        return z3.unknown, None, "timeout"
-    s = _solver(ctx)
-    s.set("timeout", budget.ms())
-    s.add(*facts)
-    r = s.check()
-    return r, s, (s.reason_unknown() if r == z3.unknown else "")
+def keep_heap() -> None:
+    """Stop glibc from handing freed heap back to the OS (once per process).
+
+    A Z3 context grows the heap by about 17 MB; when glibc trims it on delete, the next context
+    faults every page in again (thousands of minor faults: 11-12 ms instead of under 1 ms per
+    context). A high trim threshold, top pad and fixed mmap threshold keep the pages mapped.
+    No effect off glibc."""
+    if _HEAP["kept"]:
+        return
+    _HEAP["kept"] = True
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
+    mallopt(m_trim_threshold, 1 << 30)
+    mallopt(m_top_pad, 64 << 20)
+    mallopt(m_mmap_threshold, 32 << 20)
 
 
-def minimal_core(ctx, premises: list, extra: list, budget: _Budget) -> tuple[int, ...] | None:
-    """Indices of a minimal subset of ``premises`` that with ``extra`` is unsat (None: no time)."""
-    s = _solver(ctx)
-    s.set("timeout", budget.ms())
-    flags = [z3.Bool(f"!p{i}", ctx) for i in range(len(premises))]
-    for f, p in zip(flags, premises):
-        s.add(z3.Implies(f, p))
-    s.add(*extra)
-    if s.check(*flags) != z3.unsat:
-        return None
-    core = sorted(int(str(c)[2:]) for c in s.unsat_core())
-    # Deletion-based minimisation: drop each premise the rest can do without.
-    i = 0
-    while i < len(core):
-        if budget.expired:
-            return tuple(core)
-        trial = core[:i] + core[i + 1 :]
-        s.set("timeout", budget.ms())
-        if s.check(*[flags[j] for j in trial]) == z3.unsat:
-            core = trial
-        else:
-            i += 1
-    return tuple(core)
+# ---------------------------------------------------------------- sessions
 
 
-def small_model(tr: Translation, facts: list, budget: _Budget, max_size: int = MAX_MODEL_SIZE) -> Model | None:
-    """The smallest model of ``facts`` with at most ``max_size`` elements, else Z3's own."""
-    ctx, sort = tr.ctx, tr.sort
-    x = z3.Const("!x", sort)
-    for n in range(1, max_size + 1):
-        if budget.expired:
+def _why(solver: z3.Solver, guard: _Budget | None = None) -> str:
+    """Z3's reason for unknown; a stop by the wall clock is named as the hang guard's."""
+    why = solver.reason_unknown() or "unknown"
+    if why in ("timeout", "canceled") or (guard is not None and guard.expired):
+        return f"{HANG_GUARD} ({guard.seconds:g} s): {why}" if guard else f"{HANG_GUARD}: {why}"
+    if "resource limit" in why:
+        return f"rlimit exhausted ({why})"
+    return why
+
+
+def _rlimit_count(s: z3.Solver) -> int:
+    stats = s.statistics()
+    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
+
+
+class Session:
+    """One Z3 context and one solver for one job or item (see module docstring).
+
+    ``rlimit``: resource units per check (0: none); ``timeout``: the wall-clock hang guard per
+    check, in seconds (:meth:`check` also takes a deadline shared by a whole call).
+    Translations are cached per IR node (or per caller-given key, e.g. a content id)."""
+
+    def __init__(self, rlimit: int | None = DEFAULT_RLIMIT, timeout: float | None = DEFAULT_TIMEOUT):
+        keep_heap()
+        self.ctx = z3.Context()
+        self.sort = z3.DeclareSort("U", self.ctx)
+        self.rlimit = int(rlimit or 0)
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        self.solver = self._new_solver()
+        self._limits: tuple | None = None
+        self._exprs: dict = {}
+        self.decls: dict = {}
+        self.checks = 0
+        self.rlimit_total = 0  # the context's running count of resource units
+        self.last_cost = 0  # units the last check used
+
+    def _new_solver(self) -> z3.Solver:
+        s = z3.Solver(ctx=self.ctx)
+        s.set("random_seed", 0)
+        return s
+
+    # ---- translation
+
+    def exprs(self, formulas: Sequence[Node], keys: Sequence | None = None, together: bool = True) -> list:
+        """Z3 expressions of the formulas, translated once per key (default: the node).
+        ``together``: the missing ones in one translation (one signature: SignatureError on a
+        clash), else one at a time."""
+        keys = list(formulas) if keys is None else list(keys)
+        missing: dict = {}
+        for k, f in zip(keys, formulas):
+            if k not in self._exprs and k not in missing:
+                missing[k] = f
+        groups = [list(missing.items())] if together else [[kf] for kf in missing.items()]
+        for group in groups:
+            if not group:
+                continue
+            tr = translate([f for _, f in group], self.ctx)
+            self._exprs.update(zip([k for k, _ in group], tr.exprs))
+            for name, d in tr.decls.items():
+                self.decls.setdefault(name, d)
+        return [self._exprs[k] for k in keys]
+
+    def expr(self, formula: Node, key=None):
+        return self.exprs([formula], None if key is None else [key])[0]
+
+    def negation(self, formula: Node, key=None):
+        return z3.Not(self.expr(formula, key))
+
+    def flag(self, name: str):
+        return z3.Bool(name, self.ctx)
+
+    # ---- checks
+
+    def _limit(self, s: z3.Solver, rlimit: int | None, guard: _Budget | None) -> None:
+        rl = self.rlimit if rlimit is None else int(rlimit)
+        ms = guard.ms() if guard is not None else max(1, int(self.timeout * 1000))
+        if s is not self.solver or self._limits != (rl, ms):
+            s.set(rlimit=rl, timeout=ms)
+            if s is self.solver:
+                self._limits = (rl, ms)
+
+    def check(self, assumptions: Sequence = (), rlimit: int | None = None, guard: _Budget | None = None,
+              solver: z3.Solver | None = None):
+        """sat/unsat/unknown of the solver's assertions under the assumptions; with the reason
+        when unknown. ``guard``: a deadline shared by the whole call (default: ``timeout`` per
+        check)."""
+        s = solver or self.solver
+        if guard is not None and guard.expired:
+            return z3.unknown, f"{HANG_GUARD} ({guard.seconds:g} s): timeout"
+        self._limit(s, rlimit, guard)
+        self.checks += 1
+        r = s.check(*assumptions)
+        total = _rlimit_count(s)
+        self.last_cost, self.rlimit_total = total - self.rlimit_total, total
+        return r, (_why(s, guard or _Budget(self.timeout)) if r == z3.unknown else "")
+
+    @contextmanager
+    def scope(self, *facts):
+        """Facts asserted for the duration of the block (push/pop)."""
+        self.solver.push()
+        try:
+            self.solver.add(*facts)
+            yield self.solver
+        finally:
+            self.solver.pop()
+
+    def fresh(self, *facts) -> z3.Solver:
+        """A new solver in this context holding the facts (for callers whose recorded results
+        were found with one solver per check)."""
+        s = self._new_solver()
+        s.add(*facts)
+        return s
+
+    # ---- questions
+
+    def entails(self, premises: Sequence[Node], goal: Node, rlimit: int | None = None,
+                keys: Sequence | None = None, goal_key=None) -> Entailment:
+        """Is premises ∧ ¬goal unsat? (push, add, check, pop on the session's solver)."""
+        prem = [self.expr(p, k) for p, k in zip(premises, keys if keys is not None else premises)]
+        g = self.expr(goal, goal_key)
+        with self.scope(*prem, z3.Not(g)):
+            r, why = self.check(rlimit=rlimit)
+        return Entailment(True if r == z3.unsat else (False if r == z3.sat else None), None, why, self.last_cost)
+
+    def core(self, premises: Sequence[Node], goal: Node, rlimit: int | None = None,
+             names: Sequence[str] | None = None, keys: Sequence | None = None, goal_key=None) -> Entailment:
+        """premises ∧ ¬goal under one assumption literal per premise (named ``names``), on a
+        fresh solver: ``used`` is Z3's unsat core (indices, not minimised)."""
+        names = list(names) if names is not None else [f"!p{i}" for i in range(len(premises))]
+        keys = list(keys) if keys is not None else list(premises)
+        s = self._new_solver()
+        flags = []
+        for name, key, f in zip(names, keys, premises):
+            flag = self.flag(name)
+            s.add(z3.Implies(flag, self.expr(f, key)))
+            flags.append(flag)
+        s.add(z3.Not(self.expr(goal, goal_key)))
+        r, why = self.check(flags, rlimit, solver=s)
+        if r != z3.unsat:
+            return Entailment(False if r == z3.sat else None, None, why, self.last_cost)
+        index = {n: i for i, n in enumerate(names)}
+        return Entailment(True, tuple(sorted(index[str(c)] for c in s.unsat_core())), "", self.last_cost)
+
+    def satisfiable(self, formulas: Sequence[Node], rlimit: int | None = None,
+                    keys: Sequence | None = None) -> bool | None:
+        """Does Z3 find a model of the formulas (fresh solver)? None: it could not tell."""
+        keys = keys if keys is not None else formulas
+        s = self.fresh(*[self.expr(f, k) for f, k in zip(formulas, keys)])
+        r, _ = self.check(rlimit=rlimit, solver=s)
+        return True if r == z3.sat else (False if r == z3.unsat else None)
+
+    def backbone(self, premises: Sequence[Node], atoms: Sequence[Node], rlimit: int | None = None):
+        """The (index, value) of each atom whose value is the same in every model of the
+        premises, in the order of ``atoms``; [] when the premises have no model or a check
+        runs out. One solver: a model fixes a candidate value per atom; an atom is in the
+        backbone when flipping it is unsat, and every model met rules out the atoms it flips."""
+        if not atoms:
+            return []
+        exprs = self.exprs(list(premises) + list(atoms))
+        prem, atom_exprs = exprs[: len(premises)], exprs[len(premises):]
+        s = self.fresh(*prem)
+        r, _ = self.check(rlimit=rlimit, solver=s)
+        if r != z3.sat:
+            return []
+        model = s.model()
+        value = [z3.is_true(model.eval(e, model_completion=True)) for e in atom_exprs]
+        open_ = set(range(len(atom_exprs)))
+        out = []
+        for i in range(len(atom_exprs)):
+            if i not in open_:
+                continue
+            open_.discard(i)
+            s.push()
+            s.add(z3.Not(atom_exprs[i]) if value[i] else atom_exprs[i])
+            r, _ = self.check(rlimit=rlimit, solver=s)
+            if r == z3.sat:
+                other = s.model()
+                for j in list(open_):
+                    if z3.is_true(other.eval(atom_exprs[j], model_completion=True)) != value[j]:
+                        open_.discard(j)
+            elif r == z3.unsat:
+                out.append((i, value[i]))
+            s.pop()
+        return out
+
+
+# ---------------------------------------------------------------- one item: decide
+
+
+class _Item:
+    """One problem on one session: the premises behind assumption literals ``!p0..``, the
+    conclusion and its negation behind ``!c`` and ``!n``, asserted once on the session's
+    solver. Each verdict check is first one check under assumptions (Z3's incremental mode)
+    within ``FIRST_TRY_RLIMIT`` units; a check that leaves open is put once more, as plain facts,
+    to a fresh solver with the full ``rlimit`` (Z3's non-incremental mode, the one every verdict
+    used to come from: its preprocessing decides some quantified problems the incremental mode
+    does not, or only after a long search). Both are sound, so a verdict is never lost or
+    changed, only reached sooner. Cores: deletion
+    minimisation by checks under assumptions. Models: one fresh solver per domain size."""
+
+    def __init__(self, session: Session, premises: Sequence[Node], conclusion: Node | None,
+                 rlimit: int | None, guard: _Budget):
+        self.session, self.rlimit, self.guard = session, rlimit, guard
+        formulas = list(premises) + ([conclusion] if conclusion is not None else [])
+        exprs = session.exprs(formulas)  # SignatureError on a clash
+        self.prem = exprs[: len(premises)]
+        self.conc = exprs[-1] if conclusion is not None else None
+        self.flags: list | None = None
+        self.pos = self.neg = None
+        self.fallbacks = 0  # checks put to a fresh solver
+
+    def facts(self, side: str | None) -> list:
+        if side is None:
+            return list(self.prem)
+        return self.prem + [z3.Not(self.conc) if side == "neg" else self.conc]
+
+    def check(self, side: str | None = None):
+        """sat/unsat/unknown of the premises (and the conclusion or its negation), with the
+        reason when unknown (see the class docstring)."""
+        self._assume()
+        first = min(self.rlimit, FIRST_TRY_RLIMIT) if self.rlimit else FIRST_TRY_RLIMIT
+        r, why = self._under(side, rlimit=first)
+        if r == z3.unknown and not self.guard.expired:
+            self.fallbacks += 1
+            s = self.session.fresh(*self.facts(side))
+            r, why = self.session.check((), self.rlimit, self.guard, solver=s)
+        return r, why
+
+    def _assume(self) -> None:
+        if self.flags is not None:
+            return
+        session, s = self.session, self.session.solver
+        self.flags = [session.flag(f"!p{i}") for i in range(len(self.prem))]
+        for f, e in zip(self.flags, self.prem):
+            s.add(z3.Implies(f, e))
+        if self.conc is not None:
+            self.pos, self.neg = session.flag("!c"), session.flag("!n")
+            s.add(z3.Implies(self.pos, self.conc), z3.Implies(self.neg, z3.Not(self.conc)))
+
+    def _under(self, side: str | None, premises=None, rlimit: int | None = None):
+        flags = self.flags if premises is None else [self.flags[i] for i in premises]
+        lit = {"pos": self.pos, "neg": self.neg}.get(side)
+        return self.session.check(flags + ([lit] if lit is not None else []), rlimit or self.rlimit, self.guard)
+
+    def core(self, side: str | None) -> tuple[int, ...] | None:
+        """Indices of a minimal set of premises that with ``side`` is unsat (deletion-minimised;
+        None: not unsat within the budget)."""
+        self._assume()
+        r, _ = self._under(side)
+        if r != z3.unsat:
             return None
-        elems = [z3.Const(f"!e{i}", sort) for i in range(n)]
-        bound = z3.ForAll([x], z3.Or(*[x == e for e in elems])) if n > 1 else z3.ForAll([x], x == elems[0])
-        s = _solver(ctx)
-        s.set("timeout", max(1, budget.ms() // 2))
-        s.add(*facts, bound)
-        if s.check() == z3.sat:
-            return _extract(tr, s.model())
-    r, s, _ = _check(ctx, facts, budget)
-    return _extract(tr, s.model()) if r == z3.sat else None
+        index = {str(f): i for i, f in enumerate(self.flags)}
+        core = sorted(index[str(c)] for c in self.session.solver.unsat_core() if str(c) in index)
+        i = 0
+        while i < len(core):
+            if self.guard.expired:
+                return tuple(core)
+            trial = core[:i] + core[i + 1:]
+            if self._under(side, trial)[0] == z3.unsat:
+                core = trial
+            else:
+                i += 1
+        return tuple(core)
+
+    def small_model(self, side: str | None, max_size: int = MAX_MODEL_SIZE) -> Model | None:
+        """The smallest model of the facts of ``side`` with at most ``max_size`` elements, else
+        Z3's own (one fresh solver per domain size)."""
+        session, sort, facts = self.session, self.session.sort, self.facts(side)
+        x = z3.Const("!x", sort)
+        for n in range(1, max_size + 1):
+            if self.guard.expired:
+                return None
+            elems = [z3.Const(f"!e{i}", sort) for i in range(n)]
+            bound = z3.ForAll([x], z3.Or(*[x == e for e in elems])) if n > 1 else z3.ForAll([x], x == elems[0])
+            s = session.fresh(*facts, bound)
+            half = _Budget(max(0.001, (self.guard.deadline - time.monotonic()) / 2))
+            if session.check((), self.rlimit, half, solver=s)[0] == z3.sat:
+                return _extract(session, s.model())
+        s = session.fresh(*facts)
+        r, _ = session.check((), self.rlimit, self.guard, solver=s)
+        return _extract(session, s.model()) if r == z3.sat else None
 
 
-def _extract(tr: Translation, m: z3.ModelRef) -> Model:
+def _extract(tr, m: z3.ModelRef) -> Model:
+    """A model's tables over the symbols of ``tr`` (a Session or a Translation)."""
     universe = m.get_universe(tr.sort) or []
     names = {str(e): f"e{i}" for i, e in enumerate(universe)}
     domain = tuple(names[str(e)] for e in universe)
@@ -218,34 +489,31 @@ def decide(
     timeout: float = 10.0,
     explain: bool = True,
     cores: bool = False,
+    rlimit: int | None = DEFAULT_RLIMIT,
 ) -> Verdict:
-    """Decide premises ⊢ conclusion (see module docstring). ``timeout`` bounds the whole call.
+    """Decide premises ⊢ conclusion (see module docstring). ``timeout`` guards the whole call
+    (wall clock); ``rlimit`` bounds each check (Z3 resource units; 0 or None: none).
     ``explain``: premises used (minimal cores) and models; ``cores``: the minimal cores alone."""
     start = time.monotonic()
-    budget = _Budget(timeout)
-    tr = translate(list(premises) + [conclusion])
-    prem, conc = tr.exprs[:-1], tr.exprs[-1]
-    ctx = tr.ctx
-
-    r_neg, _, why_neg = _check(ctx, prem + [z3.Not(conc)], budget)  # unsat: entailed
-    r_pos, _, why_pos = _check(ctx, prem + [conc], budget)  # unsat: refuted
+    guard = _Budget(timeout)
+    item = _Item(Session(rlimit, timeout), premises, conclusion, rlimit, guard)
+    r_neg, why_neg = item.check("neg")  # unsat: entailed
+    r_pos, why_pos = item.check("pos")  # unsat: refuted
 
     def done(outcome, reason="", used=None, countermodel=None, model=None):
         return Verdict(outcome, PROVER, time.monotonic() - start, reason, used, countermodel, model)
 
     core = explain or cores
     if r_neg == z3.unsat and r_pos == z3.unsat:
-        return done(Outcome.INCONSISTENT, used=minimal_core(ctx, prem, [], budget) if core else None)
+        return done(Outcome.INCONSISTENT, used=item.core(None) if core else None)
     if r_neg == z3.unsat and r_pos == z3.sat:
-        return done(Outcome.TRUE, used=minimal_core(ctx, prem, [z3.Not(conc)], budget) if core else None)
+        return done(Outcome.TRUE, used=item.core("neg") if core else None)
     if r_pos == z3.unsat and r_neg == z3.sat:
-        return done(Outcome.FALSE, used=minimal_core(ctx, prem, [conc], budget) if core else None)
+        return done(Outcome.FALSE, used=item.core("pos") if core else None)
     if r_neg == z3.sat and r_pos == z3.sat:
         if not explain:
             return done(Outcome.UNCERTAIN)
-        counter = small_model(tr, prem + [z3.Not(conc)], budget)
-        model = small_model(tr, prem + [conc], budget)
-        return done(Outcome.UNCERTAIN, countermodel=counter, model=model)
+        return done(Outcome.UNCERTAIN, countermodel=item.small_model("neg"), model=item.small_model("pos"))
     # One side unknown: the other side alone cannot separate e.g. True from Inconsistent.
     reasons = []
     if r_neg == z3.unknown:
@@ -255,16 +523,59 @@ def decide(
     return done(Outcome.UNKNOWN, reason="; ".join(reasons))
 
 
-def consistent(premises: Sequence[Node], timeout: float = 10.0) -> Verdict:
+def consistent(premises: Sequence[Node], timeout: float = 10.0, rlimit: int | None = DEFAULT_RLIMIT) -> Verdict:
     """Are the premises satisfiable? Inconsistent (with a minimal core), Uncertain (they have a
     model: nothing follows either way about no conclusion), or Unknown."""
     start = time.monotonic()
-    budget = _Budget(timeout)
-    tr = translate(list(premises))
-    r, _, why = _check(tr.ctx, tr.exprs, budget)
+    guard = _Budget(timeout)
+    item = _Item(Session(rlimit, timeout), premises, None, rlimit, guard)
+    r, why = item.check()
     elapsed = lambda: time.monotonic() - start  # noqa: E731
     if r == z3.unsat:
-        return Verdict(Outcome.INCONSISTENT, PROVER, elapsed(), used=minimal_core(tr.ctx, tr.exprs, [], budget))
+        return Verdict(Outcome.INCONSISTENT, PROVER, elapsed(), used=item.core(None))
     if r == z3.sat:
         return Verdict(Outcome.UNCERTAIN, PROVER, elapsed(), reason="premises are satisfiable")
     return Verdict(Outcome.UNKNOWN, PROVER, elapsed(), reason=why or "unknown")
+
+
+def countermodel(premises: Sequence[Node], goal: Node, timeout: float = 10.0,
+                 rlimit: int | None = DEFAULT_RLIMIT) -> Model | None:
+    """The smallest model found of premises ∧ ¬goal, or None (none, or out of budget)."""
+    guard = _Budget(timeout)
+    item = _Item(Session(rlimit, timeout), premises, goal, rlimit, guard)
+    r, _ = item.check("neg")
+    return item.small_model("neg") if r == z3.sat else None
+
+
+# ---------------------------------------------------------------- the back end
+
+
+class Z3Prover:
+    """Z3 as a :class:`provers.base.Prover`: every question on a fresh :class:`Session`
+    (``session()`` gives one to a job that asks many questions about one item)."""
+
+    name = PROVER
+
+    def __init__(self, rlimit: int | None = DEFAULT_RLIMIT, timeout: float | None = DEFAULT_TIMEOUT):
+        self.rlimit = rlimit
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+
+    def session(self) -> Session:
+        return Session(self.rlimit, self.timeout)
+
+    def decide(self, premises, conclusion, *, explain: bool = False, cores: bool = False) -> Verdict:
+        return decide(premises, conclusion, self.timeout, explain, cores, self.rlimit)
+
+    def consistent(self, premises) -> Verdict:
+        return consistent(premises, self.timeout, self.rlimit)
+
+    def entails(self, premises, goal, *, used: bool = False) -> Entailment:
+        guard = _Budget(self.timeout)
+        item = _Item(self.session(), premises, goal, self.rlimit, guard)
+        r, why = item.check("neg")
+        if r != z3.unsat:
+            return Entailment(False if r == z3.sat else None, None, why)
+        return Entailment(True, item.core("neg") if used else None)
+
+    def countermodel(self, premises, goal) -> Model | None:
+        return countermodel(premises, goal, self.timeout, self.rlimit)
