@@ -50,7 +50,6 @@ from pathlib import Path
 from typing import Sequence
 
 import networkx as nx
-import z3
 
 from nsp.graph.provenance import add_derivation, add_fact, dumps, new_graph
 from nsp.logic.canon import content_id
@@ -58,7 +57,7 @@ from nsp.logic.ir import Eq, Forall, Node
 from nsp.logic.syntax import FormulaSyntaxError, parse
 from nsp.logic.walk import preorder
 from nsp.records import JobProgress
-from provers.z3_bridge import translate
+from provers import base
 from synth.conjecture import Candidate, Enumerator
 from synth.induction import RULE as INDUCTION, obligations, split_prefix
 from synth.numerals import Evaluator, NotRecursive, Signature, read_signature
@@ -140,52 +139,29 @@ def read_axioms(path: str | Path) -> list[Node]:
 # ---------------------------------------------------------------- Z3
 
 
-def _rlimit_count(s: z3.Solver) -> int:
-    stats = s.statistics()
-    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
-
-
 class Prover:
-    """Z3 entailment with unsat cores over named premises, in one context (see module doc)."""
+    """Z3 entailment with unsat cores over named premises, on one session (one context; each
+    check on a fresh solver, so a proof's cost does not depend on earlier checks) through the
+    prover interface (see module doc)."""
 
     def __init__(self, timeout: float = 60.0):
-        self.ctx = z3.Context()
-        self.timeout_ms = max(1, int(timeout * 1000))
-        self._exprs: dict[str, z3.BoolRef] = {}
-        self._flags: dict[str, z3.BoolRef] = {}
+        self.session = base.get("z3", rlimit=0, timeout=timeout).session()
         self.calls = 0
-        self.last_cost = 0  # rlimit units the last check used
-        self._rlimit_total = 0  # the context's running count
 
-    def _expr(self, fid: str, f: Node) -> z3.BoolRef:
-        e = self._exprs.get(fid)
-        if e is None:
-            e = self._exprs[fid] = translate([f], self.ctx).exprs[0]
-        return e
+    @property
+    def last_cost(self) -> int:
+        """rlimit units the last check used."""
+        return self.session.last_cost
 
     def _check(self, premises: Sequence[tuple[str, Node]], goal: Node, rlimit: int, use: Sequence[str]):
         self.calls += 1
-        s = z3.Solver(ctx=self.ctx)
-        s.set("random_seed", 0)
-        s.set("rlimit", int(rlimit))
-        s.set("timeout", self.timeout_ms)
-        flags = []
         wanted = set(use)
-        for fid, f in premises:
-            if fid not in wanted:
-                continue
-            flag = self._flags.get(fid)
-            if flag is None:
-                flag = self._flags[fid] = z3.Bool(f"!{fid}", self.ctx)
-            s.add(z3.Implies(flag, self._expr(fid, f)))
-            flags.append(flag)
-        s.add(z3.Not(self._expr(content_id(goal), goal)))
-        result = s.check(*flags)
-        total = _rlimit_count(s)
-        self.last_cost, self._rlimit_total = total - self._rlimit_total, total
-        if result != z3.unsat:
+        chosen = [(fid, f) for fid, f in premises if fid in wanted]
+        found = self.session.core([f for _, f in chosen], goal, rlimit, names=[f"!{fid}" for fid, _ in chosen],
+                                  keys=[fid for fid, _ in chosen], goal_key=content_id(goal))
+        if found.proved is not True:
             return None
-        return sorted(str(c)[1:] for c in s.unsat_core())
+        return sorted(chosen[i][0] for i in found.used)
 
     def prove(self, premises: Sequence[tuple[str, Node]], goal: Node, rlimit: int) -> list[str] | None:
         """Ids of a minimal set of premises that entails ``goal``, or None when Z3 finds no
@@ -214,18 +190,10 @@ class Prover:
         """Does Z3 find a model of the used premises and ``goal`` within ``rlimit``? (The
         independent checker asks the same: a proof's sources must be consistent with it.)"""
         self.calls += 1
-        s = z3.Solver(ctx=self.ctx)
-        s.set("random_seed", 0)
-        s.set("rlimit", int(rlimit))
-        s.set("timeout", self.timeout_ms)
         wanted = set(use)
-        for fid, f in premises:
-            if fid in wanted:
-                s.add(self._expr(fid, f))
-        s.add(self._expr(content_id(goal), goal))
-        result = s.check()
-        self._rlimit_total = _rlimit_count(s)
-        return result == z3.sat
+        chosen = [(fid, f) for fid, f in premises if fid in wanted]
+        return self.session.satisfiable([f for _, f in chosen] + [goal], rlimit,
+                                        keys=[fid for fid, _ in chosen] + [content_id(goal)]) is True
 
     def prove_checkable(self, premises: Sequence[tuple[str, Node]], goal: Node, rlimit: int,
                         sat_rlimit: int) -> list[str] | None:

@@ -1,15 +1,17 @@
 """Z3 checks of single proof steps: do a step's parents entail its conclusion?
 
-A :class:`StepChecker` belongs to one search (one problem). It keeps one Z3 context and one
-solver and answers each question ``parents ⊢ conclusion`` with ``push``, ``add(parents,
+A :class:`StepChecker` belongs to one search (one problem). It keeps one Z3 session
+(:class:`provers.z3_bridge.Session`: one context, one solver, translations cached by content
+id) and answers each question ``parents ⊢ conclusion`` with ``push``, ``add(parents,
 ¬conclusion)``, ``check``, ``pop``: unsat means the step is sound. Creating a context costs tens
 of milliseconds, a push/pop check about one, and proof search asks thousands of these.
 
 Answers are cached by content ids (:func:`nsp.logic.canon.content_id`): the key is the
 conclusion's id and the sorted ids of the parents, so the same step met on another search path
 (or with its parents in another order, or alpha-renamed) is not checked twice. Each check runs
-under a Z3 resource limit (``rlimit``, deterministic) with a wall-clock backstop; a check that
-runs out is answered "not entailed" (the step is refused, never trusted).
+under a Z3 resource limit (``rlimit``, deterministic; the shared default of
+:mod:`provers.limits`) with a wall-clock hang guard; a check that runs out is answered "not
+entailed" (the step is refused, never trusted).
 """
 
 from __future__ import annotations
@@ -17,14 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-import z3
-
 from nsp.logic.canon import content_id
 from nsp.logic.ir import Node
-from provers.z3_bridge import translate
-
-DEFAULT_RLIMIT = 5_000_000
-DEFAULT_TIMEOUT = 20.0
+from provers import base
+from provers.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
 
 @dataclass
@@ -38,20 +36,9 @@ class StepChecker:
     """Entailment checks for proof steps, cached by content ids (see module docstring)."""
 
     def __init__(self, rlimit: int = DEFAULT_RLIMIT, timeout: float = DEFAULT_TIMEOUT):
-        self.ctx = z3.Context()
-        self.solver = z3.Solver(ctx=self.ctx)
-        self.solver.set("random_seed", 0)
-        self.solver.set("rlimit", int(rlimit))
-        self.solver.set("timeout", max(1, int(timeout * 1000)))
-        self._exprs: dict[str, z3.BoolRef] = {}
+        self.session = base.get("z3", rlimit=int(rlimit), timeout=timeout).session()
         self._cache: dict[tuple, bool] = {}
         self.stats = CheckStats()
-
-    def _expr(self, node: Node, node_id: str) -> z3.BoolRef:
-        e = self._exprs.get(node_id)
-        if e is None:
-            e = self._exprs[node_id] = translate([node], self.ctx).exprs[0]
-        return e
 
     def entails(self, parents: Sequence[Node], conclusion: Node,
                 parent_ids: Sequence[str] | None = None, conclusion_id: str | None = None) -> bool:
@@ -64,15 +51,7 @@ class StepChecker:
             self.stats.hits += 1
             return cached
         self.stats.checks += 1
-        s = self.solver
-        s.push()
-        try:
-            for p, pid in zip(parents, pids):
-                s.add(self._expr(p, pid))
-            s.add(z3.Not(self._expr(conclusion, cid)))
-            ok = s.check() == z3.unsat
-        finally:
-            s.pop()
+        ok = self.session.entails(parents, conclusion, keys=pids, goal_key=cid).proved is True
         if not ok:
             self.stats.refused += 1
         self._cache[key] = ok

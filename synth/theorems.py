@@ -14,25 +14,23 @@ Where theorems come from (:func:`theorems_from_premises`), for a premise set wit
   premise gives is just read off it), and that is not itself a premise (at most
   ``max_literals``, in the order predicates and constants first occur).
 
-Z3 budgets: every call runs under a Z3 resource limit (``rlimit``, deterministic, unlike a wall
-clock) and a generous wall-clock timeout as a backstop, so the same input gives the same
-theorems on a loaded machine and on an idle one.
+Z3 budgets: every check runs under a Z3 resource limit (``rlimit``, deterministic, unlike a wall
+clock; set per solver, never as a global Z3 parameter) and a generous wall-clock timeout as a
+hang guard, so the same input gives the same theorems on a loaded machine and on an idle one.
+Z3 is reached through the prover interface (:mod:`provers.base`).
 """
 
 from __future__ import annotations
 
 import itertools
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Sequence
-
-import z3
 
 from nsp.logic.analysis import signature
 from nsp.logic.canon import content_id
 from nsp.logic.ir import Atom, Const, Implies, Node, Not, conj
 from provers.outcome import Outcome, Verdict
-from provers.z3_bridge import decide, translate
+from provers import base
 from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
 MAX_ATOMS = 64  # ground atoms tried per premise set
@@ -46,19 +44,14 @@ class Budget:
     timeout: float = DEFAULT_TIMEOUT
 
 
-@contextmanager
-def _rlimit(units: int):
-    z3.set_param("rlimit", units)
-    try:
-        yield
-    finally:
-        z3.set_param("rlimit", 0)
+def z3(budget: Budget):
+    """The Z3 back end under ``budget``."""
+    return base.get("z3", rlimit=budget.rlimit, timeout=budget.timeout)
 
 
 def prove(premises: Sequence[Node], conclusion: Node, budget: Budget, explain: bool = False) -> Verdict:
     """Z3's verdict on premises ⊢ conclusion under ``budget``."""
-    with _rlimit(budget.rlimit):
-        return decide(list(premises), conclusion, timeout=budget.timeout, explain=explain)
+    return z3(budget).decide(list(premises), conclusion, explain=explain)
 
 
 @dataclass(frozen=True)
@@ -135,35 +128,8 @@ def entailed_literals(premises: Sequence[Node], atoms: Sequence[Node], budget: B
     """
     if not atoms:
         return []
-    tr = translate(list(premises) + list(atoms))
-    prem, exprs = tr.exprs[: len(premises)], tr.exprs[len(premises) :]
-    with _rlimit(budget.rlimit):
-        s = z3.Solver(ctx=tr.ctx)
-        s.set("random_seed", 0)
-        s.set("timeout", max(1, int(budget.timeout * 1000)))
-        s.add(*prem)
-        if s.check() != z3.sat:
-            return []
-        model = s.model()
-        value = [z3.is_true(model.eval(e, model_completion=True)) for e in exprs]
-        open_ = set(range(len(exprs)))
-        out = []
-        for i in range(len(exprs)):
-            if i not in open_:
-                continue
-            open_.discard(i)
-            s.push()
-            s.add(z3.Not(exprs[i]) if value[i] else exprs[i])
-            r = s.check()
-            if r == z3.sat:
-                other = s.model()
-                for j in list(open_):
-                    if z3.is_true(other.eval(exprs[j], model_completion=True)) != value[j]:
-                        open_.discard(j)
-            elif r == z3.unsat:
-                out.append(atoms[i] if value[i] else Not(atoms[i]))
-            s.pop()
-    return out
+    found = z3(budget).session().backbone(list(premises), list(atoms))
+    return [atoms[i] if value else Not(atoms[i]) for i, value in found]
 
 
 def ground_atoms(formulas: Sequence[Node]) -> list[Node]:

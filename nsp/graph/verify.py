@@ -1,8 +1,11 @@
 """The independent checker of provenance graphs: ``nsp graph verify FILE``.
 
-It re-checks every fact of a graph from exactly its recorded sources, with a prover (Z3 by
-default, or E), and shares no code with whatever produced the graph except the formula IR
-(reading, canonical form) and the prover bridges: it reads node-link JSON itself.
+It re-checks every fact of a graph from exactly its recorded sources, with a prover from the
+registry (:mod:`provers.base`: Z3 by default, or E), and shares no code with whatever produced
+the graph except the formula IR (reading, canonical form) and the prover interface: it reads
+node-link JSON itself. Z3's checks are bounded by its resource limit (``rlimit``, the default of
+:mod:`provers.limits`: the verdict does not depend on the machine's load); the wall-clock
+timeout is a hang guard, and a check it stops says so in the failure.
 
 Input: one graph (a node-link JSON object), a JSONL of graphs, or a JSONL of records carrying
 a graph under ``"graph"``.
@@ -50,6 +53,9 @@ from nsp.logic.analysis import free_vars, substitute
 from nsp.logic.canon import alpha_equal, content_id
 from nsp.logic.ir import App, Const, Forall, Implies, Node, Var
 from nsp.logic.syntax import parse_formula
+from provers import base
+from provers.base import ToolMissing
+from provers.limits import DEFAULT_RLIMIT
 from provers.outcome import Outcome, Verdict
 
 RULES = ("given", "law", "entailment", "apply", "strengthen", "rewrite", "induction")
@@ -60,8 +66,7 @@ class GraphFileError(ValueError):
     """The file is not a graph, a JSONL of graphs, or a JSONL of records with graphs."""
 
 
-class ProverUnavailable(RuntimeError):
-    """The prover asked for cannot run here (bridge or binary missing); the message says why."""
+ProverUnavailable = ToolMissing  # the prover asked for cannot run here; the message says why
 
 
 @dataclass(frozen=True)
@@ -129,21 +134,23 @@ def _jsonl(text: str, path) -> Iterator[tuple[int, object]]:
                 raise GraphFileError(f"{path}:{no}: invalid JSON: {e.msg}") from None
 
 
-def prover(name: str) -> Decide:
-    """The decision function of a prover bridge: ``z3`` or ``e`` (imported when asked for)."""
-    if name == "z3":
-        from provers.z3_bridge import decide
+def prover(name: str, rlimit: int | None = DEFAULT_RLIMIT) -> Decide:
+    """The decision function of a registered back end (``z3``, ``e``, ...): ``decide(premises,
+    goal, timeout)``, with ``rlimit`` per check. Raises :class:`ProverUnavailable` (the tool is
+    not installed) or ValueError (no such back end)."""
+    try:
+        base.get(name, rlimit=rlimit)  # fail early when the tool is missing
+    except ToolMissing as e:
+        raise ProverUnavailable(f"{name}: {e}") from None
+    made: dict = {}
 
-        return lambda premises, goal, timeout: decide(premises, goal, timeout=timeout, explain=False)
-    if name == "e":
-        try:
-            from provers.eprover import decide_e, eprover_path  # noqa: PLC0415 - optional back end
+    def decide(premises, goal, timeout):
+        p = made.get(timeout)
+        if p is None:
+            p = made[timeout] = base.get(name, rlimit=rlimit, timeout=timeout)
+        return p.decide(premises, goal)
 
-            eprover_path()
-        except (ImportError, RuntimeError) as e:
-            raise ProverUnavailable(f"E prover: {e}") from None
-        return lambda premises, goal, timeout: decide_e(premises, goal, timeout=timeout)
-    raise ValueError(f"unknown prover {name!r}; choose z3 or e")
+    return decide
 
 
 class Checker:
