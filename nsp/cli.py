@@ -131,6 +131,18 @@ def _print_report(report, explain: bool) -> None:
                 click.echo(f"  {l}")
 
 
+# Options that `nsp eval` and `nsp check` share.
+_VOTE = click.option(
+    "--vote", type=click.Choice(["evidence", "majority", "linc"]), default="evidence", show_default=True,
+    help="How samples vote: evidence (samples needing no structural repair, whose conclusion uses the premises' "
+    "predicates; all decided ones if none), majority (every decided sample) or linc (only samples that read with "
+    "no repair).")
+_MODE = click.option(
+    "--mode", type=click.Choice(["sentence", "whole"]), default="sentence", show_default=True,
+    help="whole: one generation per sample translates the whole problem in one vocabulary; sentence: one prompt "
+    "per sentence.")
+
+
 @main.command("eval")
 @click.argument("dataset", type=click.Path(dir_okay=False))
 @click.option("--gold-fol", is_flag=True, help="Decide the dataset's own gold FOL (no model).")
@@ -158,13 +170,8 @@ def _print_report(report, explain: bool) -> None:
               help="Translate the conclusion after the premises, with their FOL in its prompt.")
 @click.option("--grammar/--no-grammar", default=False, show_default=True,
               help="Constrain a local model's output to formulas (needs nsp[grammar]).")
-@click.option("--vote", type=click.Choice(["evidence", "majority", "linc"]), default="evidence", show_default=True,
-              help="How samples vote: evidence (samples needing no structural repair, whose conclusion uses the "
-              "premises' predicates; all decided ones if none), majority (every decided sample) or linc (only samples "
-              "that read with no repair).")
-@click.option("--mode", type=click.Choice(["sentence", "whole"]), default="sentence", show_default=True,
-              help="whole: one generation per sample translates the whole problem in one vocabulary; "
-              "sentence: one prompt per sentence.")
+@_VOTE
+@_MODE
 @click.option("--fresh", is_flag=True, help="Start --out over instead of resuming its journal (OUT.journal).")
 def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
              repair_rounds, semantics, conclusion_context, grammar, vote, mode, fresh):
@@ -264,13 +271,8 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--grammar/--no-grammar", default=False, show_default=True,
               help="Constrain a local model's output to formulas (needs nsp[grammar]).")
-@click.option("--vote", type=click.Choice(["evidence", "majority", "linc"]), default="evidence", show_default=True,
-              help="How samples vote: evidence (samples needing no structural repair, whose conclusion uses the "
-              "premises' predicates; all decided ones if none), majority (every decided sample) or linc (only samples "
-              "that read with no repair).")
-@click.option("--mode", type=click.Choice(["sentence", "whole"]), default="sentence", show_default=True,
-              help="whole: one generation per sample translates the whole problem in one vocabulary; "
-              "sentence: one prompt per sentence.")
+@_VOTE
+@_MODE
 def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeout, as_json, grammar, vote, mode):
     """Check an English argument: translate it to FOL, decide it, explain the verdict.
 

@@ -41,18 +41,27 @@ NLTK_NAME = r"(?:[0-9]+\.(?=[0-9]))?[A-Za-z0-9_$]+(?:'[A-Za-z0-9_$]+)*"
 # NLTK's individual variables (nltk.sem.logic.is_indvar, with its event variables e, e1, ...).
 NLTK_VARIABLE = r"[a-z][0-9]*"
 
-_COMMON = r"""
+# The connectives' chain and the atoms, shared by FOLIO and NLTK; → associates right in FOLIO, left in NLTK.
+_CHAIN = r"""
     ?formula: iff
     ?iff: imp
         | iff IFF imp            -> iff
-    ?imp: xor
-        | xor IMP imp            -> implies
     ?xor: or_
         | xor XOR or_            -> xor
     ?or_: and_
         | and_ (OR and_)+        -> or_
     ?and_: unary
         | unary (AND unary)+     -> and_
+"""
+IMP_RIGHT = r"""
+    ?imp: xor
+        | xor IMP imp            -> implies
+"""
+IMP_LEFT = r"""
+    ?imp: xor
+        | imp IMP xor            -> implies
+"""
+_ATOMS = r"""
     ?primary: "(" formula ")"
         | TOP                    -> top
         | BOTTOM                 -> bottom
@@ -65,7 +74,7 @@ _COMMON = r"""
     %ignore WS
 """
 
-FOLIO_GRAMMAR = _COMMON + rf"""
+FOLIO_GRAMMAR = _CHAIN + IMP_RIGHT + _ATOMS + rf"""
     start: formula
     ?unary: NOT unary                -> not_
         | QUANT NAME formula         -> quant
@@ -84,30 +93,11 @@ FOLIO_GRAMMAR = _COMMON + rf"""
     NAME: /{FOLIO_NAME}/
 """
 
-NLTK_GRAMMAR = rf"""
+NLTK_GRAMMAR = _CHAIN + IMP_LEFT + _ATOMS + rf"""
     start: formula
-    ?formula: iff
-    ?iff: imp
-        | iff IFF imp            -> iff
-    ?imp: xor
-        | imp IMP xor            -> implies
-    ?xor: or_
-        | xor XOR or_            -> xor
-    ?or_: and_
-        | and_ (OR and_)+        -> or_
-    ?and_: unary
-        | unary (AND unary)+     -> and_
     ?unary: NOT unary                -> not_
         | QUANT NAME+ DOT unary      -> quant
         | primary
-    ?primary: "(" formula ")"
-        | TOP                    -> top
-        | BOTTOM                 -> bottom
-        | app                    -> atom
-        | app EQ app             -> eq
-        | app NEQ app            -> neq
-    app: NAME
-        | NAME "(" app ("," app)* ")"
     QUANT.2: /(forall|all|exists|exist|some)(?![A-Za-z0-9_$'])/
     DOT: "."
     NOT.2: /-|!|not(?![A-Za-z0-9_$'])/
@@ -121,8 +111,6 @@ NLTK_GRAMMAR = rf"""
     TOP: "⊤"
     BOTTOM: "⊥"
     NAME: /{NLTK_NAME}/
-    %import common.WS
-    %ignore WS
 """
 
 TPTP_GRAMMAR = r"""
