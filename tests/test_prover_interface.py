@@ -1,0 +1,133 @@
+"""The prover interface: registry, exception root, Z3 sessions, deterministic limits, and
+results that do not depend on the order items are decided in."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import pytest
+
+from nsp.logic.generate import random_problem
+from nsp.logic.problem import problem_from_texts
+from provers import base
+from provers.eprover import EProverMissing
+from provers.limits import HANG_GUARD
+from provers.outcome import Outcome
+from provers.z3_bridge import Session, Z3Prover, decide
+from synth.stepcheck import StepChecker
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _p(premises, conclusion=None):
+    return problem_from_texts(premises, conclusion, syntax="folio")
+
+
+def test_registry_and_exception_root():
+    assert {"z3", "e"} <= set(base.names())
+    z = base.get("z3")
+    assert isinstance(z, Z3Prover) and isinstance(z, base.Prover)
+    with pytest.raises(base.UnknownProver, match="choose"):
+        base.get("no-such-prover")
+    assert issubclass(base.UnknownProver, ValueError)
+    assert issubclass(EProverMissing, base.ToolMissing) and issubclass(base.ToolMissing, base.ProverError)
+    assert issubclass(base.ProverError, RuntimeError)
+    if shutil.which("eprover"):
+        assert base.get("eprover").name == "eprover"
+        assert "e" in base.available()
+
+
+def test_missing_tool_raises_the_one_type(monkeypatch):
+    monkeypatch.setenv("NSP_EPROVER", "/nonexistent/eprover")
+    with pytest.raises(base.ToolMissing, match="apt-get install eprover"):
+        base.get("e")
+    base.register("broken", "provers.no_such_module:Nothing")
+    try:
+        with pytest.raises(base.ToolMissing):
+            base.get("broken")
+    finally:
+        base._REGISTRY.pop("broken")
+
+
+def test_z3_protocol_answers():
+    z = base.get("z3")
+    p = _p(["∀x (Dog(x) → Animal(x))", "Cat(tom)", "Dog(rex)"], "Animal(rex)")
+    v = z.decide(p.premises, p.conclusion, explain=True)
+    assert v.outcome is Outcome.TRUE and v.used == (0, 2)
+    e = z.entails(p.premises, p.conclusion, used=True)
+    assert e.proved is True and e.used == (0, 2)
+    q = _p(["∀x (Dog(x) → Animal(x))", "Dog(rex)"], "Animal(tom)")
+    assert z.entails(q.premises, q.conclusion).proved is False
+    cm = z.countermodel(q.premises, q.conclusion)
+    assert cm is not None and len(cm.domain) == 2
+    assert z.countermodel(p.premises, p.conclusion) is None
+    bad = _p(["P(a)", "¬P(a)"])
+    c = z.consistent(bad.premises)
+    assert c.outcome is Outcome.INCONSISTENT and c.used == (0, 1)
+
+
+def test_agreement_of_those_that_decided():
+    from provers.outcome import Verdict
+
+    t, f, u = (Verdict(o, "x") for o in (Outcome.TRUE, Outcome.FALSE, Outcome.UNKNOWN))
+    assert base.agreement([t, u]) is None and base.agreement([t, None]) is None
+    assert base.agreement([t, t, u]) is True and base.agreement([t, f]) is False
+    assert base.combined([u, t]) is Outcome.TRUE and base.combined([t, f]) is Outcome.UNKNOWN
+
+
+def test_rlimit_bounds_checks_and_the_wall_clock_is_a_named_guard():
+    p = _p(["∀x ∀y ∀z (R(x, y) ∧ R(y, z) → R(x, z))", "∀x ∃y R(x, y)", "∀x ¬R(x, x)"], "Q(c)")
+    tiny = decide(p.premises, p.conclusion, timeout=30, explain=False, rlimit=1)
+    assert tiny.outcome is Outcome.UNKNOWN and "rlimit" in tiny.reason
+    again = decide(p.premises, p.conclusion, timeout=30, explain=False, rlimit=1)
+    assert (again.outcome, again.reason) == (tiny.outcome, tiny.reason)
+    guarded = decide(p.premises, p.conclusion, timeout=0.0, explain=False)
+    assert guarded.outcome is Outcome.UNKNOWN and HANG_GUARD in guarded.reason
+
+
+def _verdicts(indices):
+    out = {}
+    for i in indices:
+        p = random_problem(i)
+        v = decide(p.premises, p.conclusion, timeout=20, explain=True)
+        out[i] = {k: val for k, val in v.to_json().items() if k != "seconds"}
+    return out
+
+
+def test_outputs_do_not_depend_on_the_order_of_items_or_workers():
+    items = list(range(60))
+    forward = _verdicts(items)
+    shuffled = items[:]
+    random.Random(7).shuffle(shuffled)
+    assert _verdicts(shuffled) == forward
+    assert _verdicts(list(reversed(items))) == forward
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        halves = list(pool.map(_verdicts, [shuffled[::2], shuffled[1::2]]))
+    assert {**halves[0], **halves[1]} == forward
+
+
+def test_session_caches_translations_and_step_checker_uses_one():
+    s = Session()
+    p = _p(["∀x (P(x) → Q(x))", "P(a)"], "Q(a)")
+    e1 = s.exprs(p.premises)
+    assert s.exprs(p.premises) == e1 and len(s._exprs) == 2
+    assert s.entails(p.premises, p.conclusion).proved is True
+    assert s.entails(p.premises[:1], p.conclusion).proved is False
+    checker = StepChecker()
+    assert checker.entails(p.premises, p.conclusion) and not checker.entails(p.premises[:1], p.conclusion)
+    assert checker.entails(list(reversed(p.premises)), p.conclusion)
+    assert checker.stats.checks == 2 and checker.stats.hits == 1
+
+
+def test_no_module_outside_provers_imports_z3():
+    offenders = []
+    for top in ("nsp", "synth"):
+        for path in (ROOT / top).rglob("*.py"):
+            if re.search(r"^\s*(import z3|from z3)", path.read_text(encoding="utf-8"), re.M):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
