@@ -1,10 +1,15 @@
 """Benchmark: the Z3 bridge (explain off and on) against the E prover, on the same problems.
 
-    python bench/bench_z3_vs_e.py [--problems N] [--runs R] [--seed S] [--timeout T]
+    python bench/bench_z3_vs_e.py [--problems N] [--runs R] [--seed S] [--timeout T] [--folio-problems M]
 
-Two problem sets: N seeded random problems (:func:`nsp.logic.generate.random_problem`, seeds
-S..S+N-1), and the FOLIO story premise sets (is the story consistent? asked as premises ⊢ ⊤,
-so True means consistent). Each configuration runs R times on each problem, in one process,
+Three problem sets: N seeded random problems (:func:`nsp.logic.generate.random_problem`, seeds
+S..S+N-1), the FOLIO story premise sets (is the story consistent? asked as premises ⊢ ⊤,
+so True means consistent), and the first M FOLIO v2 problems (premises ⊢ conclusion).
+Configurations: ``z3`` (``decide`` without explanation: one Z3 session per problem), ``z3+explain``,
+``eprover`` (E as a process per problem, through the prover registry) and ``floor``: the same two
+checks on one persistent Z3 context and solver for the whole run, push/pop, translation
+included (what no per-problem isolation can beat). The ratios printed and stored under
+``ratios``: E / z3 (the target is at least 10), z3+explain / z3 (at most 2), z3 / floor. Each configuration runs R times on each problem, in one process,
 one call at a time, interleaved problem by problem so that changing load affects all alike.
 Per configuration: problems decided (first run), the median over problems of each problem's
 median wall time over the R runs, the mean, the total, the ratio to Z3 without explanations,
@@ -45,16 +50,48 @@ sys.path.insert(0, str(ROOT))
 from nsp.logic.generate import random_problem  # noqa: E402
 from nsp.logic.ir import Not, Top  # noqa: E402
 from nsp.logic.problem import ProblemError, problem_from_texts  # noqa: E402
-from provers.eprover import _problem, decide_e, e_command, eprover_path  # noqa: E402
-from provers.z3_bridge import decide  # noqa: E402
+from provers import base  # noqa: E402
+from provers.eprover import _problem, e_command, eprover_path  # noqa: E402
+from provers.outcome import Outcome, Verdict  # noqa: E402
+from provers.z3_bridge import decide, translate  # noqa: E402
 
 FOLIO = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "folio" / "folio-train.jsonl"
+FOLIO_V2 = FOLIO.with_name("folio-v2-train.jsonl")
+
+
+class Floor:
+    """The two decision checks on one persistent context and solver (push/pop), translation
+    included: a lower bound for any per-problem decision (no isolation between problems)."""
+
+    def __init__(self):
+        self.solver = None
+
+    def __call__(self, premises, conclusion, timeout):
+        import z3
+
+        if self.solver is None:
+            self.ctx = z3.Context()
+            self.solver = z3.Solver(ctx=self.ctx)
+            self.solver.set(random_seed=0, timeout=int(timeout * 1000))
+        tr = translate(list(premises) + [conclusion], self.ctx)
+        prem, conc = tr.exprs[:-1], tr.exprs[-1]
+        s, results = self.solver, []
+        for fact in (z3.Not(conc), conc):
+            s.push()
+            s.add(*prem, fact)
+            results.append(str(s.check()))
+            s.pop()
+        neg, pos = results
+        table = {("unsat", "sat"): Outcome.TRUE, ("sat", "unsat"): Outcome.FALSE,
+                 ("unsat", "unsat"): Outcome.INCONSISTENT, ("sat", "sat"): Outcome.UNCERTAIN}
+        return Verdict(table.get((neg, pos), Outcome.UNKNOWN), "z3-floor")
 RESULTS = ROOT / "bench" / "results" / "z3_vs_e.json"
 
 CONFIGS = {
     "z3": lambda p, c, t: decide(p, c, t, explain=False),
     "z3+explain": lambda p, c, t: decide(p, c, t, explain=True),
-    "eprover": lambda p, c, t: decide_e(p, c, t),
+    "eprover": lambda p, c, t: base.get("e", timeout=t).decide(p, c),
+    "floor": Floor(),
 }
 
 
@@ -149,16 +186,23 @@ def run_set(label: str, problems: list, runs: int, timeout: float) -> dict:
         configs[name].update(memory(problems, timeout))
     z3_o, e_o = configs["z3"].pop("_outcomes"), configs["eprover"].pop("_outcomes")
     configs["z3+explain"].pop("_outcomes")
+    floor_o = configs["floor"].pop("_outcomes")
     both = [(a, b) for a, b in zip(z3_o, e_o) if "Unknown" not in (a, b)]
-    base = configs["z3"]["median_s"]
+    z3_median = configs["z3"]["median_s"]
     for c in configs.values():
-        c["ratio_to_z3"] = c["median_s"] / base if base else None
+        c["ratio_to_z3"] = c["median_s"] / z3_median if z3_median else None
+    med = {name: c["median_s"] for name, c in configs.items()}
     return {
         "label": label,
         "problems": len(problems),
         "configs": configs,
         "both_decided": len(both),
         "disagreements": sum(a != b for a, b in both),
+        "floor_outcome_differences": sum(a != b for a, b in zip(z3_o, floor_o) if "Unknown" not in (a, b)),
+        "ratios": {"eprover_over_z3": med["eprover"] / med["z3"],
+                   "explain_over_z3": med["z3+explain"] / med["z3"],
+                   "z3_over_floor": med["z3"] / med["floor"],
+                   "eprover_over_floor": med["eprover"] / med["floor"]},
     }
 
 
@@ -181,6 +225,22 @@ def folio_set() -> tuple[list, int]:
             continue
         problems.append((p.premises, Top()))
     return problems, unreadable
+
+
+def folio_conclusions(limit: int) -> list:
+    """The first ``limit`` readable FOLIO v2 problems (premises ⊢ conclusion)."""
+    problems = []
+    for line in FOLIO_V2.read_text(encoding="utf-8").splitlines():
+        if len(problems) >= limit:
+            break
+        if line.strip():
+            row = json.loads(line)
+            try:
+                p = problem_from_texts(row["premises-FOL"], row["conclusion-FOL"])
+            except ProblemError:
+                continue
+            problems.append((p.premises, p.conclusion))
+    return problems
 
 
 def table(result: dict) -> Table:
@@ -223,7 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3, help="timed runs per problem (default 3)")
     ap.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     ap.add_argument("--timeout", type=float, default=2.0, help="seconds per prover call (default 2)")
-    ap.add_argument("--no-folio", action="store_true", help="skip the FOLIO premise sets")
+    ap.add_argument("--no-folio", action="store_true", help="skip the FOLIO sets")
+    ap.add_argument("--folio-problems", type=int, default=300,
+                    help="FOLIO v2 problems with their conclusions (default 300; 0: none)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     console = Console(width=max(120, shutil.get_terminal_size().columns))
@@ -237,10 +299,17 @@ def main(argv: list[str] | None = None) -> int:
         folio, unreadable = folio_set()
         sets.append(run_set("FOLIO story premises (consistent?)", folio, args.runs, args.timeout))
         sets[-1]["unreadable_stories"] = unreadable
+    if not args.no_folio and args.folio_problems and FOLIO_V2.exists():
+        sets.append(run_set("FOLIO v2 problems (premises ⊢ conclusion)", folio_conclusions(args.folio_problems),
+                            args.runs, args.timeout))
     for s in sets:
         console.print(table(s))
+        r = s["ratios"]
+        console.print(f"  medians: E / z3 = {r['eprover_over_z3']:.1f}×, z3+explain / z3 = {r['explain_over_z3']:.2f}×, "
+                      f"z3 / floor = {r['z3_over_floor']:.2f}×, E / floor = {r['eprover_over_floor']:.1f}×")
     data = {
-        "args": {"problems": args.problems, "runs": args.runs, "seed": args.seed, "timeout": args.timeout},
+        "args": {"problems": args.problems, "runs": args.runs, "seed": args.seed, "timeout": args.timeout,
+                 "folio_problems": args.folio_problems},
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
                     "loadavg_start": load_start, "loadavg_end": list(os.getloadavg())},
         "seconds": round(time.time() - started, 1),

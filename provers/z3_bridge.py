@@ -29,6 +29,7 @@ from typing import Sequence
 
 import z3
 from z3 import z3core
+from z3.z3 import _to_expr_ref
 
 from nsp.logic.analysis import signature
 from nsp.logic.ir import Node
@@ -81,53 +82,71 @@ def translate(formulas: Sequence[Node], ctx: z3.Context | None = None) -> Transl
     for sym in signature(formulas).values():
         rng = boolean if sym.kind == "predicate" else sort
         decls[sym.name] = z3.Function(sym.name, *([sort] * sym.arity), rng)
-    free_consts: dict[str, z3.ExprRef] = {}
+    return Translation(ctx, sort, decls, _exprs(formulas, ctx, sort, decls))
 
-    def free(name: str) -> z3.ExprRef:  # a free variable (callers normally close formulas)
-        if name not in free_consts:
-            free_consts[name] = z3.Const(f"?{name}", sort)
-        return free_consts[name]
 
-    def quantifier(forall: bool, names: tuple, body: z3.ExprRef) -> z3.ExprRef:
-        k = len(names)
-        sorts = (z3core.Sort * k)(*[sort.ast] * k)
-        symbols = (z3core.Symbol * k)(*[z3.to_symbol(n, ctx) for n in names])
-        ast = z3core.Z3_mk_quantifier(ctx.ref(), forall, 1, 0, None, k, sorts, symbols, body.as_ast())
-        return z3.QuantifierRef(ast, ctx)
+def _exprs(formulas: Sequence[Node], ctx: z3.Context, sort: z3.SortRef, decls: dict) -> list:
+    """The formulas as Z3 expressions, built with Z3's C API directly (the Python wrappers'
+    per-node objects and checks cost more than Z3 itself). Every node is reference-counted
+    while its parent is built; the ASTs and their creation order are those the z3 module's
+    ``And``/``Or``/``==``/... would make."""
+    c = ctx.ref()
+    inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
+    u = sort.ast
+    raw = {name: d.ast for name, d in decls.items()}
+    free_consts: dict = {}
+
+    def own(a):
+        inc(c, a)
+        return a
+
+    def arr(cs):
+        return (z3core.Ast * len(cs))(*cs)
 
     def build(n: Node, cs: list):
         k = n.kind
         if k in ("const", "app", "atom"):
-            d = decls[n.payload]
-            return d(*cs) if cs else d()
-        if k == "eq":
-            return cs[0] == cs[1]
-        if k == "not":
-            return z3.Not(cs[0])
-        if k == "and":
-            return z3.And(*cs)
-        if k == "or":
-            return z3.Or(*cs)
-        if k == "implies":
-            return z3.Implies(cs[0], cs[1])
-        if k == "iff":
-            return cs[0] == cs[1]
-        if k == "xor":
-            return z3.Xor(cs[0], cs[1])
-        if k in ("forall", "exists"):
-            return quantifier(k == "forall", n.payload, cs[0])
-        if k == "top":
-            return z3.BoolVal(True, ctx)
-        if k == "bottom":
-            return z3.BoolVal(False, ctx)
-        raise TypeError(f"Z3 bridge cannot translate node kind {k!r}")
+            a = z3core.Z3_mk_app(c, raw[n.payload], len(cs), arr(cs) if cs else None)
+        elif k in ("eq", "iff"):
+            # as ``x == y`` in the z3 module: with y a quantifier and x not, Python asks y first
+            quant = tuple(ch.kind in ("forall", "exists") for ch in n.children)
+            x, y = (cs[1], cs[0]) if quant == (False, True) else (cs[0], cs[1])
+            a = z3core.Z3_mk_eq(c, x, y)
+        elif k == "not":
+            a = z3core.Z3_mk_not(c, cs[0])
+        elif k == "and":
+            a = z3core.Z3_mk_and(c, len(cs), arr(cs))
+        elif k == "or":
+            a = z3core.Z3_mk_or(c, len(cs), arr(cs))
+        elif k == "implies":
+            a = z3core.Z3_mk_implies(c, cs[0], cs[1])
+        elif k == "xor":
+            a = z3core.Z3_mk_xor(c, cs[0], cs[1])
+        elif k in ("forall", "exists"):
+            names = n.payload
+            m = len(names)
+            sorts = (z3core.Sort * m)(*[u] * m)
+            symbols = (z3core.Symbol * m)(*[z3.to_symbol(x, ctx) for x in names])
+            a = z3core.Z3_mk_quantifier(c, k == "forall", 1, 0, None, m, sorts, symbols, cs[0])
+        elif k == "top":
+            a = z3core.Z3_mk_true(c)
+        elif k == "bottom":
+            a = z3core.Z3_mk_false(c)
+        else:
+            raise TypeError(f"Z3 bridge cannot translate node kind {k!r}")
+        own(a)
+        for x in cs:
+            dec(c, x)
+        return a
 
     def visit(n: Node, env: tuple):
         positions, depth = env
         if n.kind == "var":
             if n.payload in positions:
-                return Done(z3.Var(depth - 1 - positions[n.payload], sort))
-            return Done(free(n.payload))
+                return Done(own(z3core.Z3_mk_bound(c, depth - 1 - positions[n.payload], u)))
+            if n.payload not in free_consts:  # a free variable (callers normally close formulas)
+                free_consts[n.payload] = z3.Const(f"?{n.payload}", sort)
+            return Done(own(free_consts[n.payload].as_ast()))
         if not n.children:
             return Done(build(n, []))
         if n.kind in ("forall", "exists"):
@@ -137,8 +156,12 @@ def translate(formulas: Sequence[Node], ctx: z3.Context | None = None) -> Transl
             return Descend(((inner, depth + len(n.payload)),), lambda cs, n=n: build(n, cs))
         return Descend((env,) * len(n.children), lambda cs, n=n: build(n, cs))
 
-    exprs = [scoped(f, ({}, 0), visit) for f in formulas]
-    return Translation(ctx, sort, decls, exprs)
+    out = []
+    for f in formulas:
+        a = scoped(f, ({}, 0), visit)
+        out.append(_to_expr_ref(a, ctx))
+        dec(c, a)
+    return out
 
 
 # ---------------------------------------------------------------- the heap
