@@ -214,8 +214,10 @@ class Session:
     check, in seconds (:meth:`check` also takes a deadline shared by a whole call).
     Translations are cached per IR node (or per caller-given key, e.g. a content id)."""
 
-    def __init__(self, rlimit: int | None = DEFAULT_RLIMIT, timeout: float | None = DEFAULT_TIMEOUT):
+    def __init__(self, rlimit: int | None = DEFAULT_RLIMIT, timeout: float | None = DEFAULT_TIMEOUT,
+                 track_cost: bool = False):
         keep_heap()
+        self.track_cost = track_cost  # keep ``last_cost`` (reads Z3's statistics after each check)
         self.ctx = z3.Context()
         self.sort = z3.DeclareSort("U", self.ctx)
         self.rlimit = int(rlimit or 0)
@@ -229,9 +231,7 @@ class Session:
         self.last_cost = 0  # units the last check used
 
     def _new_solver(self) -> z3.Solver:
-        s = z3.Solver(ctx=self.ctx)
-        s.set("random_seed", 0)
-        return s
+        return z3.Solver(ctx=self.ctx)  # random_seed 0 is set with the limits, before any check
 
     # ---- translation
 
@@ -268,10 +268,17 @@ class Session:
     def _limit(self, s: z3.Solver, rlimit: int | None, guard: _Budget | None) -> None:
         rl = self.rlimit if rlimit is None else int(rlimit)
         ms = guard.ms() if guard is not None else max(1, int(self.timeout * 1000))
-        if s is not self.solver or self._limits != (rl, ms):
+        if s is not self.solver:
+            s.set(random_seed=0, rlimit=rl, timeout=ms)
+            return
+        # the session's solver: its hang guard is renewed only when the time left fell below
+        # half of the one set (a guard, not a budget: setting parameters costs a call per check)
+        if self._limits is None:
+            s.set(random_seed=0, rlimit=rl, timeout=ms)
+            self._limits = (rl, ms)
+        elif self._limits[0] != rl or ms < self._limits[1] // 2:
             s.set(rlimit=rl, timeout=ms)
-            if s is self.solver:
-                self._limits = (rl, ms)
+            self._limits = (rl, ms)
 
     def check(self, assumptions: Sequence = (), rlimit: int | None = None, guard: _Budget | None = None,
               solver: z3.Solver | None = None):
@@ -284,8 +291,9 @@ class Session:
         self._limit(s, rlimit, guard)
         self.checks += 1
         r = s.check(*assumptions)
-        total = _rlimit_count(s)
-        self.last_cost, self.rlimit_total = total - self.rlimit_total, total
+        if self.track_cost:
+            total = _rlimit_count(s)
+            self.last_cost, self.rlimit_total = total - self.rlimit_total, total
         return r, (_why(s, guard or _Budget(self.timeout)) if r == z3.unknown else "")
 
     @contextmanager
@@ -423,13 +431,18 @@ class _Item:
     def _assume(self) -> None:
         if self.flags is not None:
             return
-        session, s = self.session, self.session.solver
+        session = self.session
         self.flags = [session.flag(f"!p{i}") for i in range(len(self.prem))]
-        for f, e in zip(self.flags, self.prem):
-            s.add(z3.Implies(f, e))
+        guarded = list(zip(self.flags, self.prem))
         if self.conc is not None:
             self.pos, self.neg = session.flag("!c"), session.flag("!n")
-            s.add(z3.Implies(self.pos, self.conc), z3.Implies(self.neg, z3.Not(self.conc)))
+            guarded += [(self.pos, self.conc), (self.neg, z3.Not(self.conc))]
+        c, solver = session.ctx.ref(), session.solver.solver
+        for flag, e in guarded:  # flag → e, asserted through the C API
+            a = z3core.Z3_mk_implies(c, flag.as_ast(), e.as_ast())
+            z3core.Z3_inc_ref(c, a)
+            z3core.Z3_solver_assert(c, solver, a)
+            z3core.Z3_dec_ref(c, a)
 
     def _under(self, side: str | None, premises=None, rlimit: int | None = None):
         flags = self.flags if premises is None else [self.flags[i] for i in premises]
@@ -458,19 +471,30 @@ class _Item:
 
     def small_model(self, side: str | None, max_size: int = MAX_MODEL_SIZE) -> Model | None:
         """The smallest model of the facts of ``side`` with at most ``max_size`` elements, else
-        Z3's own (one fresh solver per domain size)."""
-        session, sort, facts = self.session, self.session.sort, self.facts(side)
+        Z3's own. Each domain size is one check under assumptions with the bound pushed on the
+        session's solver (within ``FIRST_TRY_RLIMIT``), put to a fresh solver when that leaves
+        it open; half the time left guards each size."""
+        self._assume()
+        session, sort = self.session, self.session.sort
+        lit = {"pos": self.pos, "neg": self.neg}.get(side)
+        assumptions = self.flags + ([lit] if lit is not None else [])
+        first = min(self.rlimit, FIRST_TRY_RLIMIT) if self.rlimit else FIRST_TRY_RLIMIT
         x = z3.Const("!x", sort)
         for n in range(1, max_size + 1):
             if self.guard.expired:
                 return None
             elems = [z3.Const(f"!e{i}", sort) for i in range(n)]
             bound = z3.ForAll([x], z3.Or(*[x == e for e in elems])) if n > 1 else z3.ForAll([x], x == elems[0])
-            s = session.fresh(*facts, bound)
             half = _Budget(max(0.001, (self.guard.deadline - time.monotonic()) / 2))
-            if session.check((), self.rlimit, half, solver=s)[0] == z3.sat:
-                return _extract(session, s.model())
-        s = session.fresh(*facts)
+            with session.scope(bound):
+                r, _ = session.check(assumptions, first, half)
+                if r == z3.sat:
+                    return _extract(session, session.solver.model())
+            if r == z3.unknown and not half.expired:
+                s = session.fresh(*self.facts(side), bound)
+                if session.check((), self.rlimit, half, solver=s)[0] == z3.sat:
+                    return _extract(session, s.model())
+        s = session.fresh(*self.facts(side))
         r, _ = session.check((), self.rlimit, self.guard, solver=s)
         return _extract(session, s.model()) if r == z3.sat else None
 
@@ -583,8 +607,9 @@ class Z3Prover:
         self.rlimit = rlimit
         self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
 
-    def session(self) -> Session:
-        return Session(self.rlimit, self.timeout)
+    def session(self, track_cost: bool = False) -> Session:
+        """A session for one job or item (``track_cost``: keep the units each check used)."""
+        return Session(self.rlimit, self.timeout, track_cost)
 
     def decide(self, premises, conclusion, *, explain: bool = False, cores: bool = False) -> Verdict:
         return decide(premises, conclusion, self.timeout, explain, cores, self.rlimit)

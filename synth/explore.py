@@ -145,7 +145,7 @@ class Prover:
     prover interface (see module doc)."""
 
     def __init__(self, timeout: float = 60.0):
-        self.session = base.get("z3", rlimit=0, timeout=timeout).session()
+        self.session = base.get("z3", rlimit=0, timeout=timeout).session(track_cost=True)
         self.calls = 0
 
     @property
