@@ -131,3 +131,20 @@ def test_no_module_outside_provers_imports_z3():
             if re.search(r"^\s*(import z3|from z3)", path.read_text(encoding="utf-8"), re.M):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_cvc5_agrees_with_z3_where_both_decide():
+    try:
+        cvc = base.get("cvc5", timeout=10)
+    except base.ToolMissing as e:
+        pytest.skip(str(e))
+    z = base.get("z3", timeout=10)
+    both = 0
+    for seed in range(150):
+        p = random_problem(seed)
+        a, b = cvc.decide(p.premises, p.conclusion), z.decide(p.premises, p.conclusion)
+        if a.outcome.decided and b.outcome.decided:
+            both += 1
+            assert a.outcome == b.outcome, seed
+    assert both >= 140
+    assert cvc.consistent(_p(["P(a)", "¬P(a)"]).premises).outcome is Outcome.INCONSISTENT
