@@ -502,12 +502,13 @@ class _Item:
 def _extract(tr, m: z3.ModelRef) -> Model:
     """A model's tables over the symbols of ``tr`` (a Session or a Translation)."""
     universe = m.get_universe(tr.sort) or []
-    names = {str(e): f"e{i}" for i, e in enumerate(universe)}
-    domain = tuple(names[str(e)] for e in universe)
+    # elements by AST id (hash-consed: the same element is the same AST; printing is slow)
+    names = {e.get_id(): f"e{i}" for i, e in enumerate(universe)}
+    domain = tuple(names[e.get_id()] for e in universe)
 
     def elem(expr) -> str:
         v = m.eval(expr, model_completion=True)
-        return names.get(str(v), str(v))
+        return names.get(v.get_id()) or str(v)
 
     constants, functions, predicates, omitted = {}, {}, {}, []
     for name, d in tr.decls.items():
@@ -521,9 +522,9 @@ def _extract(tr, m: z3.ModelRef) -> Model:
         rows = []
         for args in itertools.product(universe, repeat=arity):
             value = m.eval(d(*args), model_completion=True)
-            arg_names = tuple(names[str(a)] for a in args)
+            arg_names = tuple(names[a.get_id()] for a in args)
             if d.range() == tr.sort:
-                rows.append((arg_names, names.get(str(value), str(value))))
+                rows.append((arg_names, names.get(value.get_id()) or str(value)))
             elif z3.is_true(value):
                 rows.append(arg_names)
         (functions if d.range() == tr.sort else predicates)[name] = rows
