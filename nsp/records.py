@@ -105,9 +105,10 @@ class Journal:
             first = None
         if not isinstance(first, dict) or first.get("journal") != JOURNAL_FORMAT:
             raise JobConflict(f"{self.path} is not a journal of an nsp job; delete it or use --fresh")
-        differ = sorted(k for k in set(first) | set(self.header) if first.get(k) != self.header.get(k))
+        there, now = _flat(first), _flat(self.header)
+        differ = sorted(k for k in set(there) | set(now) if there.get(k) != now.get(k))
         if differ:
-            what = "; ".join(f"{k}: {_short(first.get(k))} there, {_short(self.header.get(k))} now" for k in differ)
+            what = "; ".join(f"{k}: {_short(there.get(k))} there, {_short(now.get(k))} now" for k in differ)
             raise JobConflict(f"{self.path} was written by a job with other settings or input ({what}); "
                               "rerun with those, or use --fresh to start over")
         if end < len(data):  # a torn last line from a crash: cut it off
@@ -139,6 +140,17 @@ class Journal:
             return
         self._append_raw(_line(entry))
         self.entries[k] = entry
+
+
+def _flat(header: dict, prefix: str = "") -> dict:
+    """``{"settings": {"seed": 0}}`` → ``{"settings.seed": 0}``, so a mismatch names the setting."""
+    out = {}
+    for k, v in header.items():
+        if isinstance(v, dict) and v:
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
 
 
 def _short(value) -> str:

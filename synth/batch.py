@@ -30,7 +30,6 @@ each alone, and an item that kills a worker by itself is reported as an error.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
 import os
@@ -41,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from nsp.records import JobProgress, write_atomic
+from nsp.records import JobConflict, JobProgress, Journal, file_sha256, write_atomic
 from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
 JOURNAL_FORMAT = "nsp-synth-mutate/1"
@@ -142,14 +141,6 @@ def read_items(path: Path) -> tuple[list[dict], list[dict]]:
     return list(items.values()), errors
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 # ---------------------------------------------------------------- the worker side
 
 
@@ -171,64 +162,6 @@ def process_item(item: dict, params: dict) -> dict:
 
 def _dump(obj) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
-
-
-class Journal:
-    """Append-only, fsynced, one line per finished item (see module docstring)."""
-
-    def __init__(self, path: Path, header: dict):
-        self.path = path
-        self.entries: dict[str, dict] = {}
-        if path.exists():
-            self._load(header)
-        else:
-            self._append_raw(_dump({"journal": JOURNAL_FORMAT, **header}))
-
-    def _load(self, header: dict) -> None:
-        data = self.path.read_bytes()
-        end = data.rfind(b"\n") + 1
-        if end < len(data):  # a torn last line: cut it off
-            with self.path.open("r+b") as f:
-                f.truncate(end)
-                f.flush()
-                os.fsync(f.fileno())
-            data = data[:end]
-        lines = data.splitlines()
-        if not lines:
-            self._append_raw(_dump({"journal": JOURNAL_FORMAT, **header}))
-            return
-        try:
-            first = json.loads(lines[0])
-        except json.JSONDecodeError:
-            first = None
-        if not isinstance(first, dict) or first.get("journal") != JOURNAL_FORMAT:
-            raise JobError(f"{self.path} is not a journal of this job; delete it or use --fresh")
-        if {k: first.get(k) for k in header} != header:
-            raise JobError(f"{self.path} was written by a job with other parameters or input; "
-                           "delete it or use --fresh")
-        for line in lines[1:]:
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # cannot happen with one writer; the item simply runs again
-            self.entries.setdefault(entry["id"], entry)
-
-    def _append_raw(self, data: bytes) -> None:
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                n = os.write(fd, view)
-                view = view[n:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-    def append(self, entry: dict) -> None:
-        if entry["id"] in self.entries:
-            return
-        self._append_raw(_dump(entry))
-        self.entries[entry["id"]] = entry
 
 
 # ---------------------------------------------------------------- executors
@@ -353,10 +286,11 @@ def run_journaled(items: list[dict], journal_path: Path, header: dict, wire: dic
     """The resumable core of a batch job: open the journal (``fresh`` discards it), run ``fn`` on
     every item it does not hold yet (locally or on Ray), append each result as it arrives and
     advance ``bar`` with ``describe(entry)``. Returns the journal and how many items ran."""
-    if fresh and journal_path.exists():
-        journal_path.unlink()
     journal_path.parent.mkdir(parents=True, exist_ok=True)
-    journal = Journal(journal_path, header)
+    try:
+        journal = Journal(journal_path, header, fresh)
+    except JobConflict as e:
+        raise JobError(str(e)) from None
     pending = [it for it in items if it["id"] not in journal.entries]
     bar.set(len(items) - len(pending))
     with bar:
@@ -387,7 +321,7 @@ def run_job(
     items, read_errors = read_items(in_path)
     if params.limit is not None:
         items = items[: params.limit]
-    header = {"params": asdict(params), "input_sha256": file_sha256(in_path)}
+    header = {"job": JOURNAL_FORMAT, "params": asdict(params), "input_sha256": file_sha256(in_path)}
     made = 0
 
     def describe(entry: dict) -> str:

@@ -99,7 +99,7 @@ def test_rerun_is_a_no_op_and_params_are_checked(clean, tmp_path):
     before = out.read_bytes()
     again = run_job(inp, out, PARAMS, workers=1, progress=False)
     assert again.items_run == 0 and out.read_bytes() == before
-    with pytest.raises(JobError, match="other parameters"):
+    with pytest.raises(JobError, match="other settings"):
         run_job(inp, out, JobParams(per_theorem=3, seed=1), workers=1, progress=False)
     assert out.read_bytes() == before
 
