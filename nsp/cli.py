@@ -187,12 +187,12 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, m
         _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
                        repair_rounds, semantics, conclusion_context, grammar, vote, mode, fresh)
         return
-    from nsp.records import JobConflict
+    from nsp.records import JobConflict, OutputError
 
     try:
         summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty(),
                                 fresh=fresh)
-    except (ProblemError, JobConflict) as e:
+    except (ProblemError, JobConflict, OutputError) as e:
         fail(str(e))
     if as_json:
         click.echo(_json.dumps(summary, ensure_ascii=False))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -26,12 +27,43 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, 
                            TimeRemainingColumn)
 
 
+class OutputError(ValueError):
+    """An output path nsp will not write: a device, folder, FIFO or socket, one of the job's own
+    inputs, or a path whose folder does not exist. The message names the path and why."""
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_output(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """``path`` if nsp may replace it with a result file (:class:`OutputError` otherwise)."""
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write here ({e.strerror})") from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
+        raise OutputError(f"{path} is {kind}; give a file path for the output")
+    for source in inputs:
+        if st is not None and Path(source).exists() and os.path.samefile(path, source):
+            raise OutputError(f"{path} is this job's input; writing the output there would destroy it")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{path}: the folder {parent} does not exist")
+    return path
+
+
 def write_atomic(path: str | Path, data: str | bytes | Iterable[bytes], fsync: bool = True) -> None:
     """Replace ``path`` with ``data`` (text, bytes, or byte chunks) so readers see the old or the
     new file, never a mix: a temporary file beside it, renamed over it; with ``fsync`` (results
     that cannot be remade cheaply) the file and then its folder are fsynced. The file gets the
-    usual mode (0666 less the umask), not mkstemp's 0600."""
-    path = Path(path)
+    usual mode (0666 less the umask), not mkstemp's 0600. A path that is not a regular file (a
+    device, a folder) is refused with :class:`OutputError`, never replaced."""
+    path = check_output(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -202,11 +234,16 @@ def run_resumable(
     description: str = "",
     header: dict | None = None,
     fresh: bool = False,
+    inputs: Sequence[str | Path] = (),
 ) -> dict[str, dict]:
     """Records by item id: ``evaluate(position, item)`` for each item (items have an ``id``; the
-    record's ``"id"`` must equal it). With ``out``, records go to the journal ``OUT.journal``
+    record's ``"id"`` must equal it). ``out`` (checked first: :func:`check_output` against
+    ``inputs``): records go to the journal ``OUT.journal``
     (``header``: the job's settings and input hash; a mismatch raises :class:`JobConflict`),
     items it already holds are not run again, and ``out`` is written at the end in item order."""
+    if out:  # refused before anything is written: a device, a folder, the input itself
+        check_output(out, inputs)
+        check_output(Path(str(out) + ".journal"), inputs)
     journal = Journal(Path(str(out) + ".journal"), header or {}, fresh) if out else None
     records: dict[str, dict] = dict(journal.entries) if journal else {}
     ids = {str(i.id) for i in items}

@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from nsp.records import JobConflict, JobProgress, Journal, file_sha256, write_atomic
+from nsp.records import JobConflict, JobProgress, Journal, OutputError, check_output, file_sha256, write_atomic
 from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
 JOURNAL_FORMAT = "nsp-synth-mutate/1"
@@ -318,6 +318,11 @@ def run_job(
     start = time.monotonic()
     in_path, out_path = Path(in_path), Path(out_path)
     paths = side_paths(out_path)
+    try:
+        for p in (out_path, *paths.values()):
+            check_output(p, [in_path])
+    except OutputError as e:
+        raise JobError(str(e)) from None
     items, read_errors = read_items(in_path)
     if params.limit is not None:
         items = items[: params.limit]

@@ -45,7 +45,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from nsp.records import JobProgress
-from synth.batch import Journal, JobError, _dump, file_sha256, run_journaled, write_atomic
+from nsp.records import Journal, OutputError, check_output, file_sha256, write_atomic
+from synth.batch import JobError, _dump, run_journaled
 
 STRATEGIES = ("mcts", "beam")
 POLICIES = ("overlap", "uniform")
@@ -261,6 +262,11 @@ def run_search_job(in_path, out_path, params: SearchParams = SearchParams(), wor
     if params.policy not in POLICIES:
         raise JobError(f"unknown policy {params.policy!r}; choose {' or '.join(POLICIES)}")
     paths = side_paths(out_path)
+    try:
+        for p in (out_path, *paths.values()):
+            check_output(p, [in_path])
+    except OutputError as e:
+        raise JobError(str(e)) from None
     items, read_errors = read_problems(in_path, params.decided_only)
     if params.limit is not None:
         items = items[: params.limit]

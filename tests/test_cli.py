@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -140,3 +141,23 @@ def test_eval_duplicate_ids_exit_2_naming_both_lines(tmp_path):
                                         "label": "True"}) + "\n" for _ in range(2)), encoding="utf-8")
     r = nsp("eval", data)
     assert r.returncode == 2 and "item id 'a' at line 2 repeats the one at line 1" in r.stderr.decode()
+
+
+@pytest.mark.parametrize("target", ["fifo", "folder", "input", "no-folder"])
+def test_outputs_never_clobber_devices_folders_or_the_input(tmp_path, target):
+    import os
+
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"example_id": 1, "premises-FOL": ["Dog(rex)"], "conclusion-FOL": "Dog(rex)",
+                                "label": "True"}) + "\n", encoding="utf-8")
+    out = {"fifo": tmp_path / "f", "folder": tmp_path, "input": data, "no-folder": tmp_path / "no" / "x.jsonl"}[target]
+    if target == "fifo":
+        os.mkfifo(out)
+    before = data.read_bytes()
+    for args in (("eval", data, "--gold-fol", "--out", out), ("synth", "mutate", data, "-o", out)):
+        r = nsp(*args)
+        err = r.stderr.decode()
+        assert r.returncode == 2 and "Traceback" not in err and str(out) in err, (args, err)
+        assert data.read_bytes() == before
+    if target == "fifo":
+        assert stat.S_ISFIFO(os.stat(out).st_mode)  # still a FIFO, never replaced by a file

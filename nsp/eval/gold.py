@@ -71,7 +71,7 @@ def evaluate_gold(
     start = time.monotonic()
     header = {"job": "eval --gold-fol", "input_sha256": file_sha256(path), "timeout": timeout}
     records = run_resumable(items, lambda pos, item: evaluate_item(item, timeout, cache), out, progress,
-                            "eval --gold-fol", header, fresh)
+                            "eval --gold-fol", header, fresh, inputs=[path])
     summary = summarise([records[i.id] for i in items if i.id in records])
     summary["seconds"] = round(time.monotonic() - start, 3)
     return summary

@@ -5,7 +5,6 @@ Exit codes as in :mod:`nsp.cli`: 0 done, 1 a check failed, 2 bad input, 3 missin
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 
@@ -94,11 +93,14 @@ def merge_cmd(files: tuple[str, ...], out: str) -> None:
     """Merge every graph in FILES into one graph file (first derivation of a fact wins)."""
     from nsp.graph.provenance import dumps, merge, read_graphs
 
+    from nsp.records import check_output, write_atomic
+
     try:
+        check_output(out, files)
         g = merge(graph for f in files for graph in read_graphs(f))
-    except (ValueError, OSError) as e:
+        write_atomic(out, dumps(g) + "\n")
+    except (ValueError, OSError) as e:  # OutputError included: a device, a folder, an input
         _fail(str(e))
-    _write_atomic(Path(out), dumps(g) + "\n")
     conflicts = len(g.graph.get("conflicts", ()))
     click.echo(f"{g.graph['merged']} graph(s) -> {g.number_of_nodes()} fact(s), "
                f"{g.number_of_edges()} edge(s), {conflicts} conflict(s) -> {out}")
@@ -114,14 +116,6 @@ def _merged_with(file: str, fact: str):
     if fact not in g:
         _fail(f"{file}: no graph has a fact with id {fact}")
     return g
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    import os
-
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _count_lines(file: str) -> int | None:

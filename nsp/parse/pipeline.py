@@ -362,7 +362,7 @@ def evaluate_pipeline(
               "backend": {"model": model, "endpoint": endpoint, "grammar": grammar,
                           "replay_sha256": file_sha256(replay) if replay else None}}
     records = run_resumable(items, one, out, progress, f"eval K={samples}", header if generator is None else None,
-                            fresh)
+                            fresh, inputs=[dataset_path] + ([replay] if replay else []))
     done = [records[i.id] for i in items if i.id in records]
     summary = summarise(done)
     load = getattr(backend, "load_seconds", 0.0)
