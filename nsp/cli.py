@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import click
 
+from nsp.options import Seconds
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nsp")
@@ -45,7 +47,7 @@ def _load_problem(path: str, syntax: str, strict: bool):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--syntax", type=SYNTAX_CHOICE, default="auto", show_default=True, help="Formula syntax of FILE.")
 @click.option("--strict", is_flag=True, help="Reject malformed formulas instead of repairing them.")
-@click.option("--timeout", type=click.FloatRange(min=0.001), default=10.0, show_default=True, help="Seconds per prover.")
+@click.option("--timeout", type=Seconds(), default=10.0, show_default=True, help="Seconds per prover.")
 @click.option("--cross-check", is_flag=True, help="Also run the E prover and report agreement.")
 @click.option("--explain", is_flag=True, help="Show premises used / counter-models (and the proof graph in --json).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -148,7 +150,7 @@ _MODE = click.option(
 @click.option("--gold-fol", is_flag=True, help="Decide the dataset's own gold FOL (no model).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N items.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Per-problem JSONL (resumable).")
-@click.option("--timeout", type=click.FloatRange(min=0.001), default=10.0, show_default=True)
+@click.option("--timeout", type=Seconds(), default=10.0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--samples", "samples", type=click.IntRange(min=1), default=1, show_default=True,
               help="Without --gold-fol: K translations per problem, majority vote (LINC).")
@@ -267,7 +269,7 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
 @click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True, help="K translations, majority vote.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--repair-rounds", type=click.IntRange(min=0), default=1, show_default=True)
-@click.option("--timeout", type=click.FloatRange(min=0.001), default=10.0, show_default=True, help="Seconds per prover call.")
+@click.option("--timeout", type=Seconds(), default=10.0, show_default=True, help="Seconds per prover call.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--grammar/--no-grammar", default=False, show_default=True,
               help="Constrain a local model's output to formulas (needs nsp[grammar]).")
@@ -402,7 +404,7 @@ def lean_export(file, output, negate, syntax, strict):
 @lean_group.command("check")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Wall-clock seconds.")
+@click.option("--timeout", type=Seconds(0.1), default=60.0, show_default=True, help="Wall-clock seconds.")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=64), default=6144, show_default=True, help="Memory limit (MB).")
 @click.option("--allow-import", "allow", multiple=True, help="Allow importing this exact module name; repeatable. Default: none (nsp's exports import nothing).")
 @click.option("--theorem", default=None, help="Report the axioms of this theorem (default: NSP.nsp_goal in nsp exports).")
@@ -537,7 +539,7 @@ def synth_search_cmd(problems, out, strategy, policy, simulations, beam_width, m
 @_synth_group.command("explore")
 @click.argument("axioms", metavar="AXIOMS", type=click.Path(dir_okay=False))
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="Output provenance graph (JSON).")
-@click.option("--time-limit", type=click.FloatRange(min=1.0), default=1800.0, show_default=True,
+@click.option("--time-limit", type=Seconds(1.0), default=1800.0, show_default=True,
               help="Wall-clock seconds for the whole exploration.")
 @click.option("--max-size", type=click.IntRange(3), default=7, show_default=True,
               help="Largest term size enumerated (symbols and variables).")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import click
 
+from nsp.options import Seconds
+
 from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
 
@@ -27,7 +29,7 @@ def synth_group() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--rlimit", type=click.IntRange(0), default=DEFAULT_RLIMIT, show_default=True,
               help="Z3 resource limit per check (deterministic; 0: none).")
-@click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
+@click.option("--timeout", type=Seconds(), default=DEFAULT_TIMEOUT, show_default=True,
               help="Wall-clock seconds per Z3 call (a backstop to --rlimit).")
 @click.option("--max-literals", type=click.IntRange(0), default=8, show_default=True,
               help="Most ground-literal theorems built per FOLIO story.")

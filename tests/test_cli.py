@@ -161,3 +161,15 @@ def test_outputs_never_clobber_devices_folders_or_the_input(tmp_path, target):
         assert data.read_bytes() == before
     if target == "fifo":
         assert stat.S_ISFIFO(os.stat(out).st_mode)  # still a FIFO, never replaced by a file
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e308", "-5", "0", "ten"])
+def test_timeouts_must_be_finite_positive_seconds(tmp_path, value):
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"example_id": 1, "premises-FOL": ["Dog(rex)"], "conclusion-FOL": "Dog(rex)",
+                                "label": "True"}) + "\n", encoding="utf-8")
+    for args in (("prove", EXAMPLES / "dogs.txt"), ("eval", data, "--gold-fol"), ("check", EXAMPLES / "english.txt"),
+                 ("synth", "mutate", data, "-o", tmp_path / "m.jsonl"), ("graph", "verify", data)):
+        r = nsp(*args, "--timeout", value)
+        err = r.stderr.decode()
+        assert r.returncode == 2 and "Traceback" not in err and "--timeout" in err, (args, err)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import click
 
+from nsp.options import Seconds
+
 MAX_FAILURE_LINES = 50
 
 
@@ -25,7 +27,7 @@ def graph_group() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--prover", type=click.Choice(["z3", "e"]), default="z3", show_default=True,
               help="Prover that re-checks each derivation.")
-@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per check.")
+@click.option("--timeout", type=Seconds(), default=10.0, show_default=True, help="Seconds per check.")
 @click.option("--progress/--no-progress", default=True, help="Progress bar on stderr (when it is a terminal).")
 def verify_cmd(file: str, prover: str, timeout: float, progress: bool) -> None:
     """Re-check every derived fact of the graph(s) in FILE from exactly its recorded sources.

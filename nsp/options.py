@@ -1,0 +1,34 @@
+"""Command-line value types shared by every command (one place for what a valid option is)."""
+
+from __future__ import annotations
+
+import math
+
+import click
+
+WEEK = 7 * 24 * 3600.0
+
+
+class Seconds(click.ParamType):
+    """A finite number of seconds in ``[low, high]`` (``nan``, ``inf`` and ``1e308`` are refused
+    with a one-line message, not passed on to a solver or a timer)."""
+
+    name = "seconds"
+
+    def __init__(self, low: float = 0.001, high: float = WEEK):
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            x = float(value)
+        else:
+            try:
+                x = float(str(value).strip())
+            except ValueError:
+                self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(x) or not self.low <= x <= self.high:
+            self.fail(f"{value!r} is not a finite number of seconds from {self.low:g} to {self.high:g}", param, ctx)
+        return x
+
+    def __repr__(self) -> str:
+        return f"Seconds({self.low:g}..{self.high:g})"
