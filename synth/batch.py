@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from nsp import jsonio
 from nsp.records import JobConflict, JobProgress, Journal, OutputError, check_output, file_sha256, write_atomic
 from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
@@ -109,7 +110,7 @@ def read_items(path: Path) -> tuple[list[dict], list[dict]]:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = jsonio.loads(line)
             except json.JSONDecodeError as e:
                 errors.append({"id": f"line-{no}", "kind": "bad-input", "error": f"invalid JSON: {e.msg}"})
                 continue

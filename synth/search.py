@@ -44,6 +44,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from nsp import jsonio
 from nsp.records import JobProgress
 from nsp.records import Journal, OutputError, check_output, file_sha256, write_atomic
 from synth.batch import JobError, _dump, run_journaled
@@ -119,7 +120,7 @@ def read_problems(path: Path, decided_only: bool = False) -> tuple[list[dict], l
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = jsonio.loads(line)
         except json.JSONDecodeError as e:
             errors.append({"id": f"line-{no}", "kind": "bad-input", "error": f"invalid JSON: {e.msg}"})
             continue

@@ -173,3 +173,19 @@ def test_timeouts_must_be_finite_positive_seconds(tmp_path, value):
         r = nsp(*args, "--timeout", value)
         err = r.stderr.decode()
         assert r.returncode == 2 and "Traceback" not in err and "--timeout" in err, (args, err)
+
+
+def test_deep_nesting_is_an_error_or_fine_never_a_traceback(tmp_path):
+    deep_term = "P(" + "f(" * 2000 + "a" + ")" * 2000 + ")"
+    (tmp_path / "deep.txt").write_text(f"{deep_term}\n---\n{deep_term}\n", encoding="utf-8")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    (tmp_path / "deep.jsonl").write_text('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n", encoding="utf-8")
+    r = nsp("prove", tmp_path / "deep.txt")
+    assert r.returncode == 0 and r.stdout.decode().startswith("True")
+    for args in (("prove", "deep.json"), ("eval", "deep.json"), ("eval", "deep.jsonl", "--gold-fol"), ("check", "deep.json"),
+                 ("graph", "verify", "deep.jsonl"), ("html", "deep.jsonl", "-o", tmp_path / "site"),
+                 ("synth", "mutate", "deep.jsonl", "-o", tmp_path / "m.jsonl"), ("lean", "export", "deep.json")):
+        r = nsp(args[0], *[tmp_path / a if str(a).startswith("deep") else a for a in args[1:]])
+        err = r.stderr.decode()
+        assert "Traceback" not in err and "RecursionError" not in err, (args, err)
+        assert r.returncode in (0, 1, 2), (args, r.returncode, err)

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nsp import jsonio
 from nsp.logic.problem import ProblemError, read_text_file
 from nsp.parse.pipeline import read_dataset
 from nsp.parse.replay import read_replay
@@ -71,7 +72,7 @@ class Agreement:
 def read_reference(path: str | Path) -> list[list[str]]:
     path = Path(path)
     try:
-        data = json.loads(read_text_file(path))
+        data = jsonio.loads(read_text_file(path))
     except json.JSONDecodeError as e:
         raise ProblemError(f"invalid JSON ({e.msg})", f"{path}:{e.lineno}:{e.colno}") from None
     if not (isinstance(data, list) and all(isinstance(r, list) and all(isinstance(v, str) for v in r) for r in data)):

@@ -7,11 +7,11 @@ FOLIO JSONL: one object per line with ``premises-FOL`` (list of formula strings)
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from nsp import jsonio
 from nsp.logic.problem import ProblemError, read_text_file
 
 LABELS = {"true": "True", "false": "False", "uncertain": "Uncertain", "unknown": "Uncertain"}
@@ -41,7 +41,7 @@ def jsonl_rows(text: str, path) -> Iterator[tuple[int, dict | None, str]]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = jsonio.loads(line)
             if not isinstance(row, dict):
                 raise ValueError("not a JSON object")
         except ValueError as e:

@@ -29,6 +29,7 @@ from typing import Iterable, Iterator, Mapping
 
 import networkx as nx
 
+from nsp import jsonio
 from nsp.logic.canon import content_id
 from nsp.logic.ir import Node
 from nsp.logic.syntax import parse_formula, write
@@ -175,7 +176,7 @@ def read_graphs(path: str | Path) -> Iterator[nx.DiGraph]:
     """Graphs from a graph JSON file, a JSONL of graphs, or a JSONL of records with ``graph``."""
     text = Path(path).read_text(encoding="utf-8")
     try:
-        whole = json.loads(text)
+        whole = jsonio.loads(text)
     except json.JSONDecodeError:
         whole = None
     if whole is not None:
@@ -186,7 +187,7 @@ def read_graphs(path: str | Path) -> Iterator[nx.DiGraph]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = jsonio.loads(line)
         except json.JSONDecodeError as e:
             raise ValueError(f"{path}:{no}: invalid JSON: {e.msg}") from None
         for data in graphs_in(value):

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from nsp import jsonio
 from nsp.logic.analysis import free_vars, substitute
 from nsp.logic.canon import alpha_equal, content_id
 from nsp.logic.ir import App, Const, Forall, Implies, Node, Var
@@ -108,7 +109,7 @@ def graphs_in_file(path: str | Path) -> Iterator[dict]:
     except (OSError, UnicodeDecodeError) as e:
         raise GraphFileError(f"{path}: {getattr(e, 'strerror', None) or e}") from None
     try:
-        values: Iterable = [(1, json.loads(text))]
+        values: Iterable = [(1, jsonio.loads(text))]
     except json.JSONDecodeError:
         values = _jsonl(text, path)
     found = False
@@ -129,7 +130,7 @@ def _jsonl(text: str, path) -> Iterator[tuple[int, object]]:
     for no, line in enumerate(text.splitlines(), 1):
         if line.strip():
             try:
-                yield no, json.loads(line)
+                yield no, jsonio.loads(line)
             except json.JSONDecodeError as e:
                 raise GraphFileError(f"{path}:{no}: invalid JSON: {e.msg}") from None
 

@@ -36,6 +36,7 @@ from typing import Iterator
 
 import networkx as nx
 
+from nsp import jsonio
 from nsp.graph.provenance import from_json
 
 SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -205,7 +206,7 @@ def _values(path: Path) -> Iterator[tuple[int, int, int, int, object]]:
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
+                value = jsonio.loads(line)
             except (json.JSONDecodeError, UnicodeDecodeError) as e:
                 if first:
                     break  # not JSONL: try the whole file as one document
@@ -216,7 +217,7 @@ def _values(path: Path) -> Iterator[tuple[int, int, int, int, object]]:
             return
     data = path.read_bytes()
     try:
-        value = json.loads(data)
+        value = jsonio.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: neither JSON nor JSONL ({getattr(e, 'msg', e)})") from None
     yield from _spread(0, len(data), 1, value)
@@ -291,7 +292,7 @@ class BatchIndex:
         with path.open("rb") as f:
             f.seek(self._offset[i])
             raw = f.read(self._length[i])
-        value = json.loads(raw)
+        value = jsonio.loads(raw)
         if self._pos[i] >= 0:
             value = value[self._pos[i]]
         data, record = graph_data(value)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from nsp import jsonio
 from nsp.logic.analysis import SignatureError, separate_clashes, signature
 from nsp.logic.ir import Node
 from nsp.logic.syntax import FormulaSyntaxError, Repair, detect_syntax, parse
@@ -168,7 +169,7 @@ def _read_tptp_roles(lines: list[_Line], name: str, syntax: str, strict: bool) -
 
 def _read_json(text: str, name: str, syntax: str, strict: bool) -> Problem:
     try:
-        data = json.loads(text)
+        data = jsonio.loads(text)
     except json.JSONDecodeError as e:
         raise ProblemError(f"invalid JSON: {e.msg}", f"{name}:{e.lineno}:{e.colno}") from None
     if not isinstance(data, dict) or "premises" not in data:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from nsp import jsonio
 from nsp.eval.datasets import normalise_label
 from nsp.eval.gold import summarise
 from nsp.logic.analysis import SignatureError, signature
@@ -87,7 +88,7 @@ def read_logiclm_json(path: str | Path) -> list[LogicLMItem]:
     """Items of a Logic-LM JSON file; raises :class:`ProblemError` on a malformed file or item."""
     path = Path(path)
     try:
-        data = json.loads(read_text_file(path))
+        data = jsonio.loads(read_text_file(path))
     except json.JSONDecodeError as e:
         raise ProblemError(f"invalid JSON: {e.msg}", f"{path}:{e.lineno}:{e.colno}") from None
     if not isinstance(data, list):

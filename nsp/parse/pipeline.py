@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
+from nsp import jsonio
 from nsp.eval.datasets import UniqueIds, jsonl_rows, normalise_label
 from nsp.eval.gold import summarise
 from nsp.logic.problem import ProblemError, read_text_file
@@ -52,7 +53,7 @@ def read_nl_problem(path: str | Path) -> tuple[list[str], str]:
     text = read_text_file(path)
     if text.lstrip().startswith("{"):
         try:
-            data = json.loads(text)
+            data = jsonio.loads(text)
         except json.JSONDecodeError as e:
             raise ProblemError(f"invalid JSON: {e.msg}", f"{path}:{e.lineno}:{e.colno}") from None
         prem, conc = (data.get("premises"), data.get("conclusion")) if isinstance(data, dict) else (None, None)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from nsp import jsonio
 from nsp.logic.problem import ProblemError, read_text_file
 
 
@@ -30,7 +31,7 @@ def read_replay(path: str | Path) -> tuple[dict[str, list[list[str]]], list[tupl
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = jsonio.loads(line)
         except json.JSONDecodeError as e:
             raise ProblemError(f"invalid JSON ({e.msg})", f"{path}:{no}") from None
         if not isinstance(row, dict):

@@ -177,11 +177,21 @@ class _Pre:
         self.name, self.args, self.is_var = name, args, is_var
 
     def term(self):
-        if self.is_var:
-            return Var(self.name)
-        if not self.args:
-            return Const(self.name)
-        return App(self.name, tuple(a.term() for a in self.args))
+        """The term, built bottom-up without recursion (a term nested 10,000 deep reads fine)."""
+        done: dict[int, object] = {}
+        stack = [(self, False)]
+        while stack:
+            pre, expanded = stack.pop()
+            if pre.is_var:
+                done[id(pre)] = Var(pre.name)
+            elif not pre.args:
+                done[id(pre)] = Const(pre.name)
+            elif expanded:
+                done[id(pre)] = App(pre.name, tuple(done[id(a)] for a in pre.args))
+            else:
+                stack.append((pre, True))
+                stack.extend((a, False) for a in pre.args if id(a) not in done)
+        return done[id(self)]
 
     def atom(self):
         return Atom(self.name, tuple(a.term() for a in self.args))
