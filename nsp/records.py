@@ -14,6 +14,7 @@ atomically (temp file + ``os.replace``) in item order.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -120,12 +121,29 @@ class Journal:
         self.path, self.key = Path(path), key
         self.header = {"journal": JOURNAL_FORMAT, **header}
         self.entries: dict[str, dict] = {}
-        if fresh:
-            self.path.unlink(missing_ok=True)
-        if self.path.exists() and self.path.stat().st_size:
-            self._load()
-        else:
-            self._append_raw(_line(self.header))
+        self._lock = _lock(self.path)  # one job per journal: a second run on the same output is refused
+        try:
+            if fresh:
+                os.truncate(self.path, 0)
+            if self.path.stat().st_size:
+                self._load()
+            else:
+                self._append_raw(_line(self.header))
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Release the journal's lock (the process's exit releases it too)."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _load(self) -> None:
         data = self.path.read_bytes()
@@ -183,6 +201,17 @@ def _flat(header: dict, prefix: str = "") -> dict:
         else:
             out[f"{prefix}{k}"] = v
     return out
+
+
+def _lock(path: Path) -> int:
+    """An exclusive, non-blocking lock on ``path`` (created empty if absent), held by the fd returned."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise JobConflict(f"another nsp job is writing {path}; wait for it to finish or give another output") from None
+    return fd
 
 
 def _short(value) -> str:
@@ -245,18 +274,22 @@ def run_resumable(
         check_output(out, inputs)
         check_output(Path(str(out) + ".journal"), inputs)
     journal = Journal(Path(str(out) + ".journal"), header or {}, fresh) if out else None
-    records: dict[str, dict] = dict(journal.entries) if journal else {}
-    ids = {str(i.id) for i in items}
-    with JobProgress(progress, len(items), description, completed=len(ids & set(records))) as bar:
-        for pos, item in enumerate(items):
-            if str(item.id) in records:
-                continue
-            rec = evaluate(pos, item)
-            records[str(item.id)] = rec
-            if journal:
-                journal.append(rec)
-            bar.advance()
-    if out:
-        rows = [records[str(i.id)] for i in items]
-        write_atomic(out, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows))
+    try:
+        records: dict[str, dict] = dict(journal.entries) if journal else {}
+        ids = {str(i.id) for i in items}
+        with JobProgress(progress, len(items), description, completed=len(ids & set(records))) as bar:
+            for pos, item in enumerate(items):
+                if str(item.id) in records:
+                    continue
+                rec = evaluate(pos, item)
+                records[str(item.id)] = rec
+                if journal:
+                    journal.append(rec)
+                bar.advance()
+        if out:
+            rows = [records[str(i.id)] for i in items]
+            write_atomic(out, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows))
+    finally:
+        if journal:
+            journal.close()
     return {str(i.id): records[str(i.id)] for i in items}

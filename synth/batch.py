@@ -294,15 +294,19 @@ def run_journaled(items: list[dict], journal_path: Path, header: dict, wire: dic
         raise JobError(str(e)) from None
     pending = [it for it in items if it["id"] not in journal.entries]
     bar.set(len(items) - len(pending))
-    with bar:
-        def on_result(entry: dict) -> None:
-            journal.append(entry)
-            bar.advance(description=describe(entry))
+    try:
+        with bar:
+            def on_result(entry: dict) -> None:
+                journal.append(entry)
+                bar.advance(description=describe(entry))
 
-        if ray:
-            run_ray(pending, wire, workers, ray, on_result, fn=fn)
-        else:
-            run_local(pending, wire, workers, on_result, fn=fn)
+            if ray:
+                run_ray(pending, wire, workers, ray, on_result, fn=fn)
+            else:
+                run_local(pending, wire, workers, on_result, fn=fn)
+    except BaseException:
+        journal.close()
+        raise
     return journal, len(pending)
 
 
@@ -338,7 +342,10 @@ def run_job(
     journal, ran = run_journaled(items, paths["journal"], header, asdict(params), workers, ray, process_item,
                                  fresh, JobProgress(progress, len(items), "mutate", "items"), describe)
     result = JobResult(items=len(items), items_run=ran)
-    _assemble(items, read_errors, journal, out_path, paths, result)
+    try:
+        _assemble(items, read_errors, journal, out_path, paths, result)
+    finally:
+        journal.close()
     result.wall_seconds = time.monotonic() - start
     write_atomic(paths["stats"], [_dump({**result.to_json(), "workers": workers, "ray": ray})])
     return result

@@ -282,7 +282,10 @@ def run_search_job(in_path, out_path, params: SearchParams = SearchParams(), wor
     journal, ran = run_journaled(items, paths["journal"], header, asdict(params), workers, ray, process_item,
                                  fresh, JobProgress(progress, len(items), "search", "problems"), describe)
     result = SearchJobResult(items=len(items), items_run=ran)
-    _assemble(items, read_errors, journal, out_path, paths, result)
+    try:
+        _assemble(items, read_errors, journal, out_path, paths, result)
+    finally:
+        journal.close()
     result.wall_seconds = time.monotonic() - start
     write_atomic(paths["stats"], [_dump({**result.to_json(), "workers": workers, "ray": ray, "params": asdict(params)})])
     return result

@@ -97,10 +97,11 @@ def test_duplicate_ids_are_an_input_error_naming_both_lines(tmp_path):
 
 
 def test_journal_records_once_and_refuses_another_jobs_file(tmp_path):
-    j = Journal(tmp_path / "o.journal", {"job": "x"})
-    j.append({"id": "a", "v": 1})
-    j.append({"id": "a", "v": 2})
-    assert Journal(tmp_path / "o.journal", {"job": "x"}).entries == {"a": {"id": "a", "v": 1}}
+    with Journal(tmp_path / "o.journal", {"job": "x"}) as j:
+        j.append({"id": "a", "v": 1})
+        j.append({"id": "a", "v": 2})
+    with Journal(tmp_path / "o.journal", {"job": "x"}) as j:
+        assert j.entries == {"a": {"id": "a", "v": 1}}
     (tmp_path / "other.journal").write_text('{"not": "a journal"}\n')
     with pytest.raises(JobConflict, match="not a journal"):
         Journal(tmp_path / "other.journal", {"job": "x"})
@@ -136,3 +137,13 @@ def test_write_atomic_takes_text_bytes_or_chunks_and_the_usual_mode(tmp_path):
         assert f.read_text() == "fast" and [p.name for p in tmp_path.iterdir()] == ["out.bin"]  # no temp left
     finally:
         os.umask(umask)
+
+
+def test_two_jobs_on_one_output_are_refused(tmp_path):
+    d, out = tmp_path / "d.jsonl", tmp_path / "out.jsonl"
+    _write(d, ROWS)
+    with Journal(tmp_path / "out.jsonl.journal", {"job": "other"}):  # a job holding the journal
+        with pytest.raises(JobConflict, match="another nsp job is writing"):
+            evaluate_gold(d, out=out, progress=False)
+        assert not out.exists()
+    assert evaluate_gold(d, out=out, progress=False, fresh=True)["n"] == 5  # free again once it ends
