@@ -11,7 +11,25 @@ import click
 from nsp.options import Seconds
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Nsp(click.Group):
+    """The command group; stops are handled here for every command: Ctrl-C exits 130 and SIGTERM
+    143 with one line (the item in flight is not recorded; rerunning a job resumes it)."""
+
+    def invoke(self, ctx):
+        import signal
+
+        def term(signum, frame):
+            raise SystemExit(143)
+
+        signal.signal(signal.SIGTERM, term)
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("nsp: interrupted (rerun the same command to resume a job)", err=True)
+            raise SystemExit(130) from None
+
+
+@click.group(cls=_Nsp, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nsp")
 def main() -> None:
     """nsp: neurosymbolic theorem proving over one formula IR."""

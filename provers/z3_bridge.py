@@ -195,6 +195,8 @@ def keep_heap() -> None:
 def _why(solver: z3.Solver, guard: _Budget | None = None) -> str:
     """Z3's reason for unknown; a stop by the wall clock is named as the hang guard's."""
     why = solver.reason_unknown() or "unknown"
+    if "interrupted from keyboard" in why:  # Z3 caught the user's Ctrl-C: it is the user's, not a verdict
+        raise KeyboardInterrupt
     if why in ("timeout", "canceled") or (guard is not None and guard.expired):
         return f"{HANG_GUARD} ({guard.seconds:g} s): {why}" if guard else f"{HANG_GUARD}: {why}"
     if "resource limit" in why:

@@ -189,3 +189,30 @@ def test_deep_nesting_is_an_error_or_fine_never_a_traceback(tmp_path):
         err = r.stderr.decode()
         assert "Traceback" not in err and "RecursionError" not in err, (args, err)
         assert r.returncode in (0, 1, 2), (args, r.returncode, err)
+
+
+@pytest.mark.parametrize("sig, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_stopped_eval_records_nothing_for_the_item_in_flight_and_resumes(tmp_path, sig, code):
+    import signal
+    import time
+
+    rows = [json.loads(l) for l in (ROOT / "data" / "folio-gold-sample.jsonl").read_text(encoding="utf-8").splitlines()]
+    data, out = tmp_path / "d.jsonl", tmp_path / "out.jsonl"
+    data.write_text("".join(json.dumps({**r, "example_id": i}, ensure_ascii=False) + "\n"
+                            for i, r in enumerate(rows * 6)), encoding="utf-8")
+    p = subprocess.Popen([sys.executable, "-m", "nsp.cli", "eval", data, "--gold-fol", "--out", out],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    journal = tmp_path / "out.jsonl.journal"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not journal.exists() or len(journal.read_bytes().splitlines()) < 20):
+        time.sleep(0.05)
+    p.send_signal(getattr(signal, sig))
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == code and "Traceback" not in err.decode()
+    done = [json.loads(l) for l in journal.read_text(encoding="utf-8").splitlines()[1:]]
+    assert 19 <= len(done) < len(rows) * 6 and not out.exists()
+    assert not any(r["predicted"] == "Unknown" for r in done)  # an interrupted check is never a verdict
+    assert nsp("eval", data, "--gold-fol", "--out", out).returncode == 0
+    again = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in again] == [str(i) for i in range(len(rows) * 6)]
+    assert [r["predicted"] for r in again[:len(done)]] == [r["predicted"] for r in done]
