@@ -16,12 +16,9 @@ class _Nsp(click.Group):
     143 with one line (the item in flight is not recorded; rerunning a job resumes it)."""
 
     def invoke(self, ctx):
-        import signal
+        from nsp.interrupt import install
 
-        def term(signum, frame):
-            raise SystemExit(143)
-
-        signal.signal(signal.SIGTERM, term)
+        install()
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import itertools
+import signal
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ import z3
 from z3 import z3core
 from z3.z3 import _to_expr_ref
 
+from nsp.interrupt import holding
 from nsp.logic.analysis import signature
 from nsp.logic.ir import Node
 from nsp.logic.walk import Descend, Done, scoped
@@ -69,13 +71,14 @@ class Translation:
     exprs: list  # z3 BoolRef per formula, in order
 
 
+@holding
 def translate(formulas: Sequence[Node], ctx: z3.Context | None = None) -> Translation:
     """Translate formulas sharing one signature (raises SignatureError on a clash).
 
     Bound variables become de Bruijn indices (``z3.Var``) and quantifiers are built directly with
     ``Z3_mk_quantifier``, so translation is linear in the formula's size at any nesting depth.
     """
-    ctx = ctx or z3.Context()
+    ctx = ctx or _context()
     sort = z3.DeclareSort("U", ctx)
     boolean = z3.BoolSort(ctx)
     decls = {}
@@ -189,6 +192,24 @@ def keep_heap() -> None:
     mallopt(m_mmap_threshold, 32 << 20)
 
 
+# Z3 would otherwise take over SIGINT during each check and, when the check finishes anyway, swallow
+# the user's Ctrl-C. Off, nsp's handler sees every Ctrl-C and raises it once the Z3 call returns
+# (nsp.interrupt.held; the call is bounded by its rlimit and timeout).
+z3.set_param("ctrl_c", False)
+
+
+def _context() -> z3.Context:
+    """A new Z3 context, made with SIGINT/SIGTERM held back: a handler that raised half-way through
+    ``Context.__init__`` would leave an object whose ``__del__`` fails at exit. The signal is
+    delivered right after."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        return z3.Context()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 # ---------------------------------------------------------------- sessions
 
 
@@ -216,11 +237,12 @@ class Session:
     check, in seconds (:meth:`check` also takes a deadline shared by a whole call).
     Translations are cached per IR node (or per caller-given key, e.g. a content id)."""
 
+    @holding
     def __init__(self, rlimit: int | None = DEFAULT_RLIMIT, timeout: float | None = DEFAULT_TIMEOUT,
                  track_cost: bool = False):
         keep_heap()
         self.track_cost = track_cost  # keep ``last_cost`` (reads Z3's statistics after each check)
-        self.ctx = z3.Context()
+        self.ctx = _context()
         self.sort = z3.DeclareSort("U", self.ctx)
         self.rlimit = int(rlimit or 0)
         self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
@@ -237,6 +259,7 @@ class Session:
 
     # ---- translation
 
+    @holding
     def exprs(self, formulas: Sequence[Node], keys: Sequence | None = None, together: bool = True) -> list:
         """Z3 expressions of the formulas, translated once per key (default: the node).
         ``together``: the missing ones in one translation (one signature: SignatureError on a
@@ -282,6 +305,7 @@ class Session:
             s.set(rlimit=rl, timeout=ms)
             self._limits = (rl, ms)
 
+    @holding
     def check(self, assumptions: Sequence = (), rlimit: int | None = None, guard: _Budget | None = None,
               solver: z3.Solver | None = None):
         """sat/unsat/unknown of the solver's assertions under the assumptions; with the reason
@@ -308,6 +332,7 @@ class Session:
         finally:
             self.solver.pop()
 
+    @holding
     def fresh(self, *facts) -> z3.Solver:
         """A new solver in this context holding the facts (for callers whose recorded results
         were found with one solver per check)."""
@@ -317,6 +342,7 @@ class Session:
 
     # ---- questions
 
+    @holding
     def entails(self, premises: Sequence[Node], goal: Node, rlimit: int | None = None,
                 keys: Sequence | None = None, goal_key=None) -> Entailment:
         """Is premises ∧ ¬goal unsat? (push, add, check, pop on the session's solver)."""
@@ -326,6 +352,7 @@ class Session:
             r, why = self.check(rlimit=rlimit)
         return Entailment(True if r == z3.unsat else (False if r == z3.sat else None), None, why, self.last_cost)
 
+    @holding
     def core(self, premises: Sequence[Node], goal: Node, rlimit: int | None = None,
              names: Sequence[str] | None = None, keys: Sequence | None = None, goal_key=None) -> Entailment:
         """premises ∧ ¬goal under one assumption literal per premise (named ``names``), on a
@@ -345,6 +372,7 @@ class Session:
         index = {n: i for i, n in enumerate(names)}
         return Entailment(True, tuple(sorted(index[str(c)] for c in s.unsat_core())), "", self.last_cost)
 
+    @holding
     def satisfiable(self, formulas: Sequence[Node], rlimit: int | None = None,
                     keys: Sequence | None = None) -> bool | None:
         """Does Z3 find a model of the formulas (fresh solver)? None: it could not tell."""
@@ -353,6 +381,7 @@ class Session:
         r, _ = self.check(rlimit=rlimit, solver=s)
         return True if r == z3.sat else (False if r == z3.unsat else None)
 
+    @holding
     def backbone(self, premises: Sequence[Node], atoms: Sequence[Node], rlimit: int | None = None):
         """The (index, value) of each atom whose value is the same in every model of the
         premises, in the order of ``atoms``; [] when the premises have no model or a check
@@ -533,6 +562,7 @@ def _extract(tr, m: z3.ModelRef) -> Model:
     return Model(domain, constants, functions, predicates, tuple(omitted))
 
 
+@holding
 def decide(
     premises: Sequence[Node],
     conclusion: Node,
@@ -573,6 +603,7 @@ def decide(
     return done(Outcome.UNKNOWN, reason="; ".join(reasons))
 
 
+@holding
 def consistent(premises: Sequence[Node], timeout: float = 10.0, rlimit: int | None = DEFAULT_RLIMIT) -> Verdict:
     """Are the premises satisfiable? Inconsistent (with a minimal core), Uncertain (they have a
     model: nothing follows either way about no conclusion), or Unknown."""
@@ -588,6 +619,7 @@ def consistent(premises: Sequence[Node], timeout: float = 10.0, rlimit: int | No
     return Verdict(Outcome.UNKNOWN, PROVER, elapsed(), reason=why or "unknown")
 
 
+@holding
 def countermodel(premises: Sequence[Node], goal: Node, timeout: float = 10.0,
                  rlimit: int | None = DEFAULT_RLIMIT) -> Model | None:
     """The smallest model found of premises ∧ ¬goal, or None (none, or out of budget)."""

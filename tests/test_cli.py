@@ -201,7 +201,9 @@ def test_a_stopped_eval_records_nothing_for_the_item_in_flight_and_resumes(tmp_p
     data.write_text("".join(json.dumps({**r, "example_id": i}, ensure_ascii=False) + "\n"
                             for i, r in enumerate(rows * 6)), encoding="utf-8")
     p = subprocess.Popen([sys.executable, "-m", "nsp.cli", "eval", data, "--gold-fol", "--out", out],
-                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         # as from a terminal: a test runner may have left SIGINT ignored, which children inherit
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     journal = tmp_path / "out.jsonl.journal"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not journal.exists() or len(journal.read_bytes().splitlines()) < 20):
