@@ -17,7 +17,31 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 NEVER = ("\x00",)  # the stop of a request that names none: generate up to max_tokens
 
 
-class ModelServer:
+class LoopbackServer:
+    """A threading HTTP server on 127.0.0.1 at a free port, serving for a ``with`` block; subclasses
+    call :meth:`_serve` with their request handler class."""
+
+    def _serve(self, handler, poll: float = 0.05) -> None:
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):  # a client that timed out and left
+                pass
+
+        self.httpd = Server(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(poll,), daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class ModelServer(LoopbackServer):
     def __init__(self, generator, reject=None, model: str = "nsp-test"):
         self.generator, self.reject, self.model = generator, reject, model
         self.requests: list[dict] = []
@@ -63,12 +87,7 @@ class ModelServer:
             def log_message(self, *args):
                 pass
 
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        self._serve(Handler)
 
     def complete(self, body: dict, chat: bool) -> dict:
         """The response to one (chat) completion request."""
@@ -99,11 +118,3 @@ class ModelServer:
         if tok is not None and getattr(tok, "chat_template", None):
             return tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return messages[-1]["content"]
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()

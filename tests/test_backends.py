@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from nsp.logic.problem import ProblemError
 from nsp.parse.backends import BackendError, ReplayBackend, ReplayMiss, first_line
 from nsp.parse.endpoint import EndpointBackend
+from tests.model_server import LoopbackServer
 
 
-class CannedServer:
+class CannedServer(LoopbackServer):
     """A real HTTP server on 127.0.0.1 answering /v1/completions and /v1/chat/completions.
 
     ``answer(prompt) -> list of completion texts`` picks the canned text; every request body is
@@ -54,17 +54,7 @@ class CannedServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(Handler)
 
 
 def test_first_line_cuts_at_newline():

@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
 
 from nsp.parse.backends import LINE, BackendError, Generator, cut, prompt_seed
 from nsp.parse.endpoint import EndpointBackend, retry_after
-from tests.model_server import ModelServer
+from tests.model_server import LoopbackServer, ModelServer
 
 
-class ScriptedServer:
+class ScriptedServer(LoopbackServer):
     """A real HTTP server on 127.0.0.1 whose answer to each request is scripted.
 
     ``script(body, count) -> (status, headers, texts)``: ``count`` is how many requests this
@@ -71,23 +71,8 @@ class ScriptedServer:
             def log_message(self, *args):
                 pass
 
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
+        self._serve(Handler, poll=0.02)
 
-            def handle_error(self, request, client_address):  # a client that timed out and left
-                pass
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def echo(body, count):
