@@ -221,7 +221,7 @@ def test_retry_after_header_forms():
 class Echo(Generator):
     """A stand-in model: completes a prompt with its reversal, plus the sample's number."""
 
-    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96, stop=LINE):
+    def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96, stop=LINE, line_tokens=None):
         return [[cut(f"{p[::-1]} {i}\nnext", stop) for i in range(n)] for p in prompts]
 
 

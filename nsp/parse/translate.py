@@ -44,6 +44,7 @@ from provers.outcome import Outcome
 
 __all__ = ["DISCARD_REASONS", "ProblemTranslation", "Sample", "Settings", "translate_problem"]
 
+
 @dataclass(frozen=True)
 class ProblemTranslation:
     id: str
@@ -102,9 +103,8 @@ class _Cached:
         missing = list(dict.fromkeys(p for p, k in zip(prompts, keys) if k not in self.cache))
         if missing:
             self.calls += 1
-            kw = {"stop": stop} if line_tokens is None else {"stop": stop, "line_tokens": line_tokens}
             outs = self.gen.generate(missing, n=n, temperature=temperature, seed=seed, max_new_tokens=max_new_tokens,
-                                     **kw)
+                                     stop=stop, line_tokens=line_tokens)
             for p, o in zip(missing, outs):
                 self.cache[(p, n, temperature, seed, max_new_tokens, stop, line_tokens)] = list(o)
         return [self.cache[k] for k in keys]
