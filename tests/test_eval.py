@@ -147,3 +147,22 @@ def test_two_jobs_on_one_output_are_refused(tmp_path):
             evaluate_gold(d, out=out, progress=False)
         assert not out.exists()
     assert evaluate_gold(d, out=out, progress=False, fresh=True)["n"] == 5  # free again once it ends
+
+
+def test_bad_fields_are_item_errors_naming_the_field(tmp_path):
+    d = tmp_path / "d.jsonl"
+    _write(d, [
+        {"example_id": 1, "premises-FOL": [1, 2], "conclusion-FOL": "P(a)", "label": "True"},
+        {"example_id": 2, "premises-FOL": ["P(a)"], "conclusion-FOL": "P(a)"},
+        {"example_id": 3, "premises-FOL": ["P(a)"], "conclusion-FOL": "P(a)", "label": 1},
+        {"example_id": 4, "premises-FOL": ["P(a)"], "conclusion-FOL": None, "label": "True"},
+        {"example_id": 5, "premises-FOL": ["P(a)"], "conclusion-FOL": "P(a)", "label": "True"},
+    ])
+    out = tmp_path / "o.jsonl"
+    s = evaluate_gold(d, progress=False, out=out)
+    errors = {r["id"]: r["error"] for r in map(json.loads, out.read_text().splitlines())}
+    assert errors["1"].endswith(":1: premises-FOL[0] is int, not a string")
+    assert errors["2"].endswith(":2: label missing is not True, False or Uncertain (Unknown)")
+    assert errors["3"].endswith(":3: label 1 is not True, False or Uncertain (Unknown)")
+    assert errors["4"].endswith(":4: conclusion-FOL is missing, not a string")
+    assert errors["5"] == "" and s["correct"] == 1 and s["errors"] == 4

@@ -177,6 +177,8 @@ def _read_json(text: str, name: str, syntax: str, strict: bool) -> Problem:
     premises, conclusion = data["premises"], data.get("conclusion")
     if not isinstance(premises, list):
         raise ProblemError('"premises" must be a list of formula strings', name)
+    if "conclusion" in data and not isinstance(conclusion, str):
+        raise ProblemError(f'"conclusion" must be a formula string, not {json.dumps(conclusion)[:40]}', name)
     where = [f"{name}: premises[{i}]" for i in range(len(premises))]
     if conclusion is not None:
         where.append(f"{name}: conclusion")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from nsp import jsonio
-from nsp.eval.datasets import UniqueIds, jsonl_rows, normalise_label
+from nsp.eval.datasets import UniqueIds, field_error, jsonl_rows, normalise_label
 from nsp.eval.gold import summarise
 from nsp.logic.problem import ProblemError, read_text_file
 from nsp.parse.backends import LINE, Generator, ReplayMiss, make_backend
@@ -109,11 +109,11 @@ def read_dataset(path: str | Path, split: str | None = None) -> list[NLItem]:
         ids.check(item_id, f"line {no}")
         if split and story is not None and folio_split(story) != split:
             continue
-        if not (isinstance(prem, list) and isinstance(conc, str)):
-            items.append(NLItem(item_id, (), "", normalise_label(row.get("label")), story,
-                                f"{path}:{no}: no English premises / conclusion"))
+        problem = field_error(row, f"{path}:{no}", "premises", "conclusion", conclusion_required=True)
+        if problem:
+            items.append(NLItem(item_id, (), "", normalise_label(row.get("label")), story, problem))
             continue
-        kept = tuple(" ".join(p.split()) for p in prem if isinstance(p, str) and p.strip())
+        kept = tuple(" ".join(p.split()) for p in prem if p.strip())
         items.append(NLItem(item_id, kept, " ".join(conc.split()), normalise_label(row.get("label")), story))
     return items
 
