@@ -41,6 +41,7 @@ from typing import Callable
 
 from nsp import jsonio
 from nsp.records import JobConflict, JobProgress, Journal, OutputError, check_output, file_sha256, write_atomic
+from synth.deathsig import die_with_parent
 from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
 JOURNAL_FORMAT = "nsp-synth-mutate/1"
@@ -169,7 +170,10 @@ def _dump(obj) -> bytes:
 
 def _mp_context():
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["synth.deathsig"])  # the forkserver dies with this process
+    return ctx
 
 
 def _pool_pass(items: list[dict], params: dict, workers: int, on_result: Callable[[dict], None],
@@ -178,7 +182,7 @@ def _pool_pass(items: list[dict], params: dict, workers: int, on_result: Callabl
     worker dies; returns the items that were in flight when it died (the rest of the items
     either finished or never started: the caller tells them apart by what it received)."""
     size = max(1, min(workers, len(items)))
-    pool = ProcessPoolExecutor(max_workers=size, mp_context=_mp_context())
+    pool = ProcessPoolExecutor(max_workers=size, mp_context=_mp_context(), initializer=die_with_parent)
     queue = list(reversed(items))
     inflight: dict = {}
     lost: list[dict] = []

@@ -226,3 +226,35 @@ def test_a_worker_that_dies_loses_no_item():
     assert by_id["boom"]["errors"][0]["kind"] == "worker-crashed"
     for n in range(6):
         assert by_id[f"i{n}"]["records"] == [{"n": n}] and by_id[f"i{n}"]["errors"] == []
+
+
+def test_killing_the_main_process_leaves_no_process_of_the_job(tmp_path):
+    """kill -9 of `nsp synth mutate --workers 2`: the forkserver, the workers and the resource
+    tracker are gone within 5 s (PR_SET_PDEATHSIG, synth/deathsig.py)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if not FOLIO.exists():
+        pytest.skip(f"shared data not found at {FOLIO}")
+    p = subprocess.Popen([sys.executable, "-m", "nsp.cli", "synth", "mutate", str(FOLIO), "-o", str(tmp_path / "m.jsonl"),
+                          "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def session() -> list[str]:
+        rows = subprocess.run(["ps", "-eo", "pid,sid,cmd"], capture_output=True, text=True).stdout.splitlines()[1:]
+        return [r for r in rows if r.split()[1] == str(p.pid) and r.split()[0] != str(p.pid)]
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(session()) < 3:  # tracker, forkserver and workers are up
+        time.sleep(0.2)
+    assert len(session()) >= 3
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and session():
+        time.sleep(0.2)
+    left = session()
+    for row in left:  # do not leak them into the rest of the run if the test fails
+        os.kill(int(row.split()[0]), signal.SIGKILL)
+    assert not left, left
