@@ -215,6 +215,15 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, m
         click.echo(_json.dumps(summary, ensure_ascii=False))
     else:
         _print_summary(summary)
+    _exit_for_bad_items(summary)
+
+
+def _exit_for_bad_items(summary: dict) -> None:
+    """Exit 4 when the job finished but some items could not be read (their errors are in the
+    summary and the records); a translation or a prover that fails on an item is a wrong answer."""
+    if summary.get("bad_items"):
+        click.echo(f"nsp: {summary['bad_items']} item(s) of the input could not be read (exit 4)", err=True)
+        raise SystemExit(4)
 
 
 def _print_summary(s: dict) -> None:
@@ -267,11 +276,12 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
         fail(str(e), code=3)
     if as_json:
         click.echo(_json.dumps(summary, ensure_ascii=False))
-        return
-    _print_summary(summary)
-    click.echo(f"error rate {summary['error_rate']}; samples per problem {summary['samples_per_problem']}; "
-               f"discarded samples {summary['discarded']}; sentences {summary['sentences']}; "
-               f"backend {summary['backend']} (loaded in {summary['load_seconds']:.1f} s)")
+    else:
+        _print_summary(summary)
+        click.echo(f"error rate {summary['error_rate']}; samples per problem {summary['samples_per_problem']}; "
+                   f"discarded samples {summary['discarded']}; sentences {summary['sentences']}; "
+                   f"backend {summary['backend']} (loaded in {summary['load_seconds']:.1f} s)")
+    _exit_for_bad_items(summary)
 
 
 @main.command("check")

@@ -23,7 +23,8 @@ OUTCOMES = ("True", "False", "Uncertain", "Inconsistent", "Unknown")
 def evaluate_item(item: GoldItem, timeout: float, premise_cache: dict) -> dict:
     """One output record for one item (never raises on bad data)."""
     start = time.monotonic()
-    rec = {"id": item.id, "gold": item.label, "predicted": None, "repairs": [], "error": item.error}
+    rec = {"id": item.id, "gold": item.label, "predicted": None, "repairs": [], "error": item.error,
+           "bad_item": bool(item.error)}
     if item.story is not None:
         rec["story"] = item.story
     if item.error:
@@ -103,6 +104,7 @@ def summarise(records: list[dict]) -> dict:
         "per_label": per_label,
         "confusion": {g: dict(c) for g, c in confusion.items()},
         "errors": sum(1 for r in records if r.get("error")),
+        "bad_items": sum(1 for r in records if r.get("bad_item")),  # the input's fault: exit code 4
         "error_items": [{"id": r["id"], "error": r["error"]} for r in records if r.get("error")][:50],
         "skipped": len(skipped),
         "skipped_reason": "no conclusion-FOL" if skipped else None,

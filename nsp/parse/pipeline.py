@@ -402,7 +402,7 @@ def semantics_for(item_id: str, semantics: str) -> str:
 def _evaluate_item(item: NLItem, pos: int, backend: Generator, settings: Settings, cache: dict) -> dict:
     start = time.monotonic()
     loaded = getattr(backend, "load_seconds", 0.0)
-    rec = {"id": item.id, "gold": item.label, "predicted": None, "error": item.error}
+    rec = {"id": item.id, "gold": item.label, "predicted": None, "error": item.error, "bad_item": bool(item.error)}
     if item.story is not None:
         rec["story"] = item.story
     if not item.error:
