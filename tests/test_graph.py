@@ -298,3 +298,22 @@ def test_cli_verify_with_e_prover(tmp_path):
     path.write_text(json.dumps(data))
     r = nsp("graph", "verify", str(path), "--prover", "e", "--no-progress")
     assert r.returncode == 1 and f"node {ids['thm']} (entailment)" in r.stdout
+
+
+def test_graph_commands_read_synth_mutate_output(tmp_path):
+    """`nsp graph merge|proof|uses` on `nsp synth mutate` records (their own "nodes" is a list of ids)."""
+    from tests.conftest import ROOT
+
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join((ROOT / "data" / "folio-gold-sample.jsonl").read_text(encoding="utf-8")
+                            .splitlines(keepends=True)[:3]), encoding="utf-8")
+    out = tmp_path / "mutants.jsonl"
+    assert nsp("synth", "mutate", str(data), "-o", str(out)).returncode == 0
+    record = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    fact = record["mutant_id"] if record.get("mutant_id") in {n["id"] for n in record["graph"]["nodes"]} \
+        else record["graph"]["nodes"][-1]["id"]
+    r = nsp("graph", "merge", str(out), "-o", str(tmp_path / "merged.json"))
+    assert r.returncode == 0 and "graph(s) ->" in r.stdout, r.stderr
+    for cmd in ("proof", "uses"):
+        r = nsp("graph", cmd, str(out), fact)
+        assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr

@@ -163,11 +163,13 @@ def merge(graphs: Iterable[nx.DiGraph]) -> nx.DiGraph:
 
 
 def graphs_in(data) -> Iterator[dict]:
-    """Node-link dicts inside one JSON value: a graph, or a record with a ``graph`` key."""
-    if isinstance(data, dict) and "nodes" in data:
-        yield data
-    elif isinstance(data, dict) and isinstance(data.get("graph"), dict) and "nodes" in data["graph"]:
+    """Node-link dicts inside one JSON value: a record with a ``graph`` key (``nsp synth mutate`` and
+    ``search`` records, whose own ``nodes`` is a list of ids), or a graph itself."""
+    if isinstance(data, dict) and isinstance(data.get("graph"), dict) and "nodes" in data["graph"]:
         yield data["graph"]
+    elif isinstance(data, dict) and isinstance(data.get("nodes"), list) and all(
+            isinstance(n, dict) for n in data["nodes"]):
+        yield data
     else:
         raise ValueError("expected a node-link graph (with \"nodes\") or a record with a \"graph\" key")
 
