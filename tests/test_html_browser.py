@@ -92,7 +92,7 @@ def proof_flow(w: Watched, shots: Path | None = None) -> None:
     page = w.page
     node(page, "theorem").click()
     panel = page.locator("#panel")
-    assert panel.locator("h2 .name").inner_text() == "theorem"
+    sync_api.expect(panel.locator("h2 .name")).to_have_text("theorem")  # the click handler runs async
     assert sorted(panel.locator("ul.sources a").all_inner_texts()) == ["lemma", "p3", "p4"]
     assert panel.locator("ul.used-by a").all_inner_texts() == ["mutant"]
     assert "“Socrates is a Greek who is not a god.”" in panel.inner_text()
@@ -110,13 +110,13 @@ def proof_flow(w: Watched, shots: Path | None = None) -> None:
     # Follow a source link: the lemma becomes the selected step.
     panel.locator("ul.sources a", has_text="lemma").click()
     assert re.search(r"#n-\d+$", page.url)
-    assert panel.locator("h2 .name").inner_text() == "lemma"
+    sync_api.expect(panel.locator("h2 .name")).to_have_text("lemma")  # the click handler runs async
     assert "sel" in node(page, "lemma").get_attribute("class").split()
     assert "sel" not in node(page, "theorem").get_attribute("class").split()
     assert sorted(panel.locator("ul.sources a").all_inner_texts()) == ["p1", "p2"]
     # ... and back through its "used by" link.
     panel.locator("ul.used-by a", has_text="theorem").click()
-    assert panel.locator("h2 .name").inner_text() == "theorem"
+    sync_api.expect(panel.locator("h2 .name")).to_have_text("theorem")  # the click handler runs async
 
 
 def node_name_of_axiom(page) -> str:
@@ -133,7 +133,7 @@ def hostile_checks(w: Watched) -> None:
         n.click()
     panel = page.locator("#panel")
     node(page, IMG).click()
-    assert panel.locator("h2 .name").inner_text() == IMG
+    sync_api.expect(panel.locator("h2 .name")).to_have_text(IMG)  # the click handler runs async
     assert (SCRIPT + ATTR_BREAK) in panel.locator(".sentence").inner_text()
     node(page, "conclusion").click()
     assert f"entailment</text>{SCRIPT}" in panel.inner_text()
