@@ -136,6 +136,7 @@ def hostile_checks(w: Watched) -> None:
     sync_api.expect(panel.locator("h2 .name")).to_have_text(IMG)  # the click handler runs async
     assert (SCRIPT + ATTR_BREAK) in panel.locator(".sentence").inner_text()
     node(page, "conclusion").click()
+    sync_api.expect(panel.locator("h2 .name")).to_have_text("conclusion")  # the click handler runs async
     assert f"entailment</text>{SCRIPT}" in panel.inner_text()
     assert panel.locator("ul.sources .as").all_inner_texts() == [f"lemma{IMG}"]
     page.wait_for_timeout(100)
@@ -203,7 +204,7 @@ def test_folded_long_proof(browser, tmp_path):
         fold = page.locator("svg.dag a.fold").first
         k = int(fold.get_attribute("data-k"))
         fold.click()
-        assert page.locator("svg.dag a.n").count() == len(g)  # the whole graph
+        sync_api.expect(page.locator("svg.dag a.n")).to_have_count(len(g))  # the whole graph (drawn async)
         assert page.locator(f"#node-{k}").get_attribute("class").split()[-1] == "sel"
         chain = int(re.search(r"Dependency chain \((\d+)\)", page.locator("#panel").text_content()).group(1))
         assert page.locator("svg.dag a.n.anc").count() == chain > 0
