@@ -17,6 +17,30 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 NEVER = ("\x00",)  # the stop of a request that names none: generate up to max_tokens
 
 
+def choices(texts, chat: bool, **extra) -> list[dict]:
+    """OpenAI-style ``choices`` for completion texts (chat messages or plain text)."""
+    if chat:
+        return [{"index": i, "message": {"role": "assistant", "content": t}, **extra} for i, t in enumerate(texts)]
+    return [{"index": i, "text": t, **extra} for i, t in enumerate(texts)]
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing and answers with :meth:`send`."""
+
+    def send(self, status: int, data: bytes, headers=None, json_body: bool = True) -> None:
+        self.send_response(status)
+        if json_body:
+            self.send_header("Content-Type", "application/json")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
 class LoopbackServer:
     """A threading HTTP server on 127.0.0.1 at a free port, serving for a ``with`` block; subclasses
     call :meth:`_serve` with their request handler class."""
@@ -49,7 +73,7 @@ class ModelServer(LoopbackServer):
         self.count_lock = threading.Lock()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
                 if self.path.rstrip("/") != "/v1/models":
                     return self.reply(404, {"error": {"message": f"no route {self.path}"}})
@@ -75,17 +99,7 @@ class ModelServer(LoopbackServer):
                     self.reply(400, {"error": {"message": f"bad request: {e!r}"}})
 
             def reply(self, status, payload, headers=None):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
+                self.send(status, json.dumps(payload).encode(), headers)
 
         self._serve(Handler)
 
@@ -104,13 +118,9 @@ class ModelServer(LoopbackServer):
                                            seed=int(body.get("seed", 0)), max_new_tokens=int(body.get("max_tokens", 16)),
                                            stop=stop)
         texts = [t for row in outs for t in row]
-        if chat:
-            choices = [{"index": i, "message": {"role": "assistant", "content": t}, "finish_reason": "stop"}
-                       for i, t in enumerate(texts)]
-        else:
-            choices = [{"index": i, "text": t, "finish_reason": "stop"} for i, t in enumerate(texts)]
+        listed = choices(texts, chat, finish_reason="stop")
         return {"id": f"cmpl-{len(self.requests)}", "object": "chat.completion" if chat else "text_completion",
-                "created": int(time.time()), "model": self.model, "choices": choices}
+                "created": int(time.time()), "model": self.model, "choices": listed}
 
     def chat_prompt(self, messages: list[dict]) -> str:
         """The messages through the generator's chat template when it has one, else the last message."""

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from nsp.logic.problem import ProblemError
 from nsp.parse.backends import BackendError, ReplayBackend, ReplayMiss, first_line
 from nsp.parse.endpoint import EndpointBackend
-from tests.model_server import LoopbackServer
+from tests.model_server import LoopbackServer, QuietHandler, choices
 
 
 class CannedServer(LoopbackServer):
@@ -27,32 +26,18 @@ class CannedServer(LoopbackServer):
         self.requests: list[dict] = []
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append({"path": self.path, **body})
                 if outer.status != 200:
-                    self.send_response(outer.status)
-                    self.end_headers()
-                    self.wfile.write(b"overloaded")
-                    return
+                    return self.send(outer.status, b"overloaded", json_body=False)
                 prompt = body["messages"][-1]["content"] if "messages" in body else body["prompt"]
                 texts = outer.answer(prompt)
                 n = 1 if outer.ignore_n else body.get("n", 1)
                 texts = [texts[i % len(texts)] for i in range(n)]
-                if self.path.endswith("/chat/completions"):
-                    choices = [{"index": i, "message": {"role": "assistant", "content": t}} for i, t in enumerate(texts)]
-                else:
-                    choices = [{"index": i, "text": t} for i, t in enumerate(texts)]
-                data = json.dumps({"choices": choices}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
+                listed = choices(texts, chat=self.path.endswith("/chat/completions"))
+                self.send(200, json.dumps({"choices": listed}).encode())
 
         self._serve(Handler)
 

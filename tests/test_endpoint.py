@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
 
 from nsp.parse.backends import LINE, BackendError, Generator, cut, prompt_seed
 from nsp.parse.endpoint import EndpointBackend, retry_after
-from tests.model_server import LoopbackServer, ModelServer
+from tests.model_server import LoopbackServer, ModelServer, QuietHandler, choices
 
 
 class ScriptedServer(LoopbackServer):
@@ -34,7 +33,7 @@ class ScriptedServer(LoopbackServer):
         self.lock = threading.Lock()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 prompt = body["messages"][-1]["content"] if "messages" in body else body["prompt"]
@@ -55,21 +54,9 @@ class ScriptedServer(LoopbackServer):
                 else:
                     n = 1 if outer.ignore_n else body.get("n", 1)
                     texts = [texts[i % len(texts)] for i in range(n)] if texts else []
-                    if "messages" in body:
-                        choices = [{"index": i, "message": {"role": "assistant", "content": t}}
-                                   for i, t in enumerate(texts)]
-                    else:
-                        choices = [{"index": i, "text": t} for i, t in enumerate(texts)]
-                    data = json.dumps({"choices": choices[::-1]}).encode()  # out of order: index decides
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
+                    listed = choices(texts, chat="messages" in body)
+                    data = json.dumps({"choices": listed[::-1]}).encode()  # out of order: index decides
+                self.send(status, data, headers, json_body=False)
 
         self._serve(Handler, poll=0.02)
 
