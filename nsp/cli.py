@@ -11,9 +11,33 @@ import click
 from nsp.options import Seconds
 
 
+def _click_error(e: click.ClickException) -> None:
+    """Print click's own errors (usage errors exit 2, e.g. a missing argument, an unknown option,
+    a bad option value) as one line, not click's three (Usage:, Try ..., Error:), and exit."""
+    if isinstance(e, getattr(click.exceptions, "NoArgsIsHelpError", ())):  # a bare group: its help
+        e.show()
+        raise SystemExit(e.exit_code)
+    ctx = getattr(e, "ctx", None)
+    path = []
+    if ctx is not None:
+        path = ctx.command_path.split(" ")[len(ctx.find_root().command_path.split(" ")):]
+    message = " ".join(e.format_message().split())
+    hint = f" (see '{' '.join(['nsp', *path])} --help')" if isinstance(e, click.UsageError) and ctx else ""
+    where = f"nsp {' '.join(path)}: " if path else ""
+    click.echo(f"nsp: error: {where}{message}{hint}", err=True)
+    raise SystemExit(e.exit_code)
+
+
 class _Nsp(click.Group):
     """The command group; stops are handled here for every command: Ctrl-C exits 130 and SIGTERM
-    143 with one line (the item in flight is not recorded; rerunning a job resumes it)."""
+    143 with one line (the item in flight is not recorded; rerunning a job resumes it). click's
+    usage errors are one line too (:func:`_click_error`), with click's exit code (2)."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as e:
+            _click_error(e)
 
     def invoke(self, ctx):
         from nsp.interrupt import install
@@ -21,6 +45,8 @@ class _Nsp(click.Group):
         install()
         try:
             return super().invoke(ctx)
+        except click.ClickException as e:
+            _click_error(e)
         except KeyboardInterrupt:
             click.echo("nsp: interrupted (rerun the same command to resume a job)", err=True)
             raise SystemExit(130) from None
