@@ -556,11 +556,14 @@ main.add_command(_synth_group)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--decided-only", is_flag=True, help="Logic-LM input: only items whose gold label is True or False.")
 @click.option("--full-budget", is_flag=True, help="Go on searching after the first proof (richer trees).")
+@click.option("--negative-budget", type=click.IntRange(0), default=10, show_default=True,
+              help="Proof states searched on a problem Z3 decides Uncertain or finds inconsistent (its tree is "
+                   "kept as negative data); 0: do not decide first, give every problem the full budget.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N problems.")
 @click.option("--fresh", is_flag=True, help="Discard the journal of an earlier run and start over.")
 @click.option("--progress/--no-progress", default=True, help="Progress bar on stderr.")
 def synth_search_cmd(problems, out, strategy, policy, simulations, beam_width, max_rounds, workers, ray_address,
-                     seed, decided_only, full_budget, limit, fresh, progress) -> None:
+                     seed, decided_only, full_budget, negative_budget, limit, fresh, progress) -> None:
     """Search for step-level proofs of PROBLEMS, writing the search trees to OUT.
 
     PROBLEMS: a Logic-LM JSON file (e.g. ProofWriter) or a JSONL of nsp theorems
@@ -572,7 +575,7 @@ def synth_search_cmd(problems, out, strategy, policy, simulations, beam_width, m
 
     params = SearchParams(strategy=strategy, policy=policy, simulations=simulations, seed=seed,
                           beam_width=beam_width, max_rounds=max_rounds, decided_only=decided_only, limit=limit,
-                          full_budget=full_budget)
+                          full_budget=full_budget, negative_budget=negative_budget)
     try:
         r = run_search_job(problems, out, params, workers=workers, ray=ray_address, progress=progress, fresh=fresh)
     except MissingDependency as e:

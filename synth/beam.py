@@ -5,8 +5,9 @@ Each round expands every state of the beam: its steps get priors from the policy
 candidates are then taken best first (ties: earlier in the round); each is checked by Z3 from
 exactly its parents (a refused step is dropped), and a candidate whose state id is already in
 the new beam (the same facts reached in another order) is skipped, until the new beam holds
-``beam_width`` states. The search ends when a state is solved (``stop_on_proof``), the beam is
-empty, or after ``max_rounds`` rounds.
+``beam_width`` states. The search ends when a state is solved (``stop_on_proof``: end
+"solved"), the beam is empty ("exhausted"), after ``max_rounds`` rounds, or when the tree holds
+``max_nodes`` proof states, if set ("budget").
 
 Tree records are those of :mod:`synth.mcts`; here ``visits`` is 1 for a state that entered a
 beam, and ``q`` is the path's summed log prior (its beam score). Beam search is deterministic:
@@ -18,7 +19,8 @@ from __future__ import annotations
 import math
 import time
 
-from synth.mcts import SearchConfig, SearchResult, TreeNode, best_solved, checked
+from synth.mcts import (END_BUDGET, END_EXHAUSTED, END_SOLVED, SearchConfig, SearchResult, TreeNode, best_solved,
+                        checked)
 from synth.policy import Policy
 from synth.state import ProofState
 from synth.stepcheck import StepChecker
@@ -42,8 +44,9 @@ def beam_search(root: ProofState, policy: Policy, config: SearchConfig, checker:
         root_node.reward = 1.0
         solved.append(root)
     beam = [root_node] if not solved else []
-    rounds = 0
-    while beam and rounds < config.max_rounds and not (solved and config.stop_on_proof):
+    rounds, states, cap = 0, 1, config.max_nodes
+    full = cap is not None and states >= cap
+    while beam and rounds < config.max_rounds and not full and not (solved and config.stop_on_proof):
         rounds += 1
         candidates = []
         for node in beam:
@@ -63,12 +66,16 @@ def beam_search(root: ProofState, policy: Policy, config: SearchConfig, checker:
         for score, _, parent, step, prior in candidates:
             if len(next_beam) >= config.beam_width:
                 break
+            if cap is not None and states >= cap:
+                full = True
+                break
             child = new(parent, step, prior, parent.depth + 1)
             parent.children.append(child)
             if not checked(checker, parent.state, step):
                 child.dead = True
                 continue
             child.state = parent.state.after(step)
+            states += 1
             if child.state.id in seen:
                 continue
             seen.add(child.state.id)
@@ -82,6 +89,12 @@ def beam_search(root: ProofState, policy: Policy, config: SearchConfig, checker:
             next_beam.append(child)
         beam = [n for n in next_beam if n.reward is None]
     best = best_solved(solved)
+    if solved and config.stop_on_proof:
+        end = END_SOLVED
+    elif not beam and not full:
+        end = END_EXHAUSTED
+    else:
+        end = END_BUDGET
     stats = {
         "nodes": sum(1 for n in nodes if n.state is not None),
         "candidates": len(nodes),
@@ -93,4 +106,4 @@ def beam_search(root: ProofState, policy: Policy, config: SearchConfig, checker:
     tree = [n.record() for n in nodes if n.state is not None]
     for rec, n in zip(tree, [n for n in nodes if n.state is not None]):
         rec["q"] = round(n.value_sum, 6)  # beam score (summed log prior), not a mean
-    return SearchResult(best.verdict if best else None, best, tree, rounds, time.monotonic() - start, stats)
+    return SearchResult(best.verdict if best else None, best, tree, rounds, time.monotonic() - start, stats, end)

@@ -16,8 +16,11 @@ The tree's nodes are proof states (:mod:`synth.state`); an edge is a step
    ``discount ** k`` when the goal is reached after ``k`` steps, else 0.
 3. *back up*: every node on the path gets one visit and the value, discounted once per level.
 
-The search stops after ``simulations`` simulations, or as soon as a solved node is in the tree
-(``stop_on_proof``). The proof is the minimal proof (fewest steps) among the tree's solved
+The search stops after ``simulations`` simulations, when the tree holds ``max_nodes`` proof
+states (if set: the small budget of a problem known to have no proof, see :mod:`synth.search`),
+when no step is left anywhere (the root is terminal), or as soon as a solved node is in the
+tree (``stop_on_proof``); :attr:`SearchResult.end` says which (:data:`END_SOLVED`,
+:data:`END_BUDGET`, :data:`END_EXHAUSTED`). The proof is the minimal proof (fewest steps) among the tree's solved
 states. Randomness (rollouts only) comes from one ``random.Random`` seeded by the caller, so a
 run is reproducible.
 
@@ -40,6 +43,11 @@ from synth.state import ProofState
 from synth.stepcheck import StepChecker
 
 
+END_SOLVED = "solved"  # stopped at the first proof
+END_BUDGET = "budget"  # simulations (beam: rounds) or max_nodes used up
+END_EXHAUSTED = "exhausted"  # no step left to try anywhere in the tree
+
+
 @dataclass(frozen=True)
 class SearchConfig:
     simulations: int = 200
@@ -52,6 +60,7 @@ class SearchConfig:
     reduce_orders: bool = True  # partial-order reduction by sleep sets
     beam_width: int = 8  # beam search only
     max_rounds: int = 16  # beam search only
+    max_nodes: int | None = None  # most proof states in the tree (None: no bound but the budget)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -111,6 +120,8 @@ class SearchResult:
     simulations: int
     seconds: float
     stats: dict = field(default_factory=dict)
+    end: str = END_BUDGET  # why the search stopped: END_SOLVED, END_BUDGET or END_EXHAUSTED
+    decided: dict | None = None  # the prover's verdict on the problem, when asked (synth.search)
 
     @property
     def proof_steps(self) -> int:
@@ -154,7 +165,9 @@ class MCTS:
         self.nodes: list[TreeNode] = []
         self.root = self._new(None, None, 1.0, 0)
         self.root.state = root
+        self.states = 1  # materialised nodes (proof states in the tree)
         self.solved_nodes: list[TreeNode] = []
+        self.end = END_BUDGET
 
     def _new(self, parent, step, prior, depth) -> TreeNode:
         node = TreeNode(len(self.nodes), parent, step, prior, depth)
@@ -167,6 +180,7 @@ class MCTS:
             node.dead = True
             return False
         node.state = parent_state.after(node.step)
+        self.states += 1
         return True
 
     def _select_child(self, node: TreeNode) -> TreeNode | None:
@@ -230,12 +244,18 @@ class MCTS:
             value *= self.config.discount
 
     def run(self) -> int:
-        done = 0
+        """Run simulations until a stop (see module docstring; ``self.end`` says which)."""
+        done, cap = 0, self.config.max_nodes
         for done in range(1, self.config.simulations + 1):
+            if cap is not None and self.states >= cap:
+                done -= 1
+                break
             self.simulate()
             if self.config.stop_on_proof and self.solved_nodes:
+                self.end = END_SOLVED
                 break
             if self.root.terminal:
+                self.end = END_EXHAUSTED
                 break
         return done
 
@@ -266,4 +286,4 @@ def mcts_search(root: ProofState, policy: Policy, config: SearchConfig, seed: in
     }
     tree = [n.record() for n in search.nodes if n.state is not None]
     return SearchResult(solved.verdict if solved else None, solved, tree, sims,
-                        time.monotonic() - start, stats)
+                        time.monotonic() - start, stats, search.end)

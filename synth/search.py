@@ -8,17 +8,37 @@ Input, one of:
 - a JSONL of nsp theorems ``{"id", "premises": [...], "conclusion": "..."}`` in any syntax nsp
   reads (``id`` defaults to ``line-<n>``).
 
-For each problem the search (:mod:`synth.mcts` or :mod:`synth.beam`, with a policy from
-:mod:`synth.policy`) runs from the premises toward the conclusion or its negation; it stops at
-the first proof unless ``full_budget`` (then every simulation is run, which gives richer trees
-for training, and the smallest proof found is kept). Files:
+Each problem is first decided by Z3 through the prover interface (:mod:`provers.base`, each
+check bounded by ``rlimit``, :mod:`provers.limits`). The search (:mod:`synth.mcts` or
+:mod:`synth.beam`, with a policy from :mod:`synth.policy`) then runs from the premises toward the
+conclusion or its negation; it stops at the first proof unless ``full_budget`` (then every
+simulation is run, which gives richer trees for training, and the smallest proof found is kept).
+A problem with no proof to find (decided Uncertain) or with inconsistent premises gets only
+``negative_budget`` proof states in its tree, which is still written as negative data;
+``negative_budget`` 0 skips the decision and gives every problem the full budget (the
+behaviour before the decision was added). Every record says why its tree ended (``end``):
+
+``solved``
+    stopped at the first proof;
+``budget``
+    the simulations (beam: rounds) ran out, or, with ``full_budget``, ran out after a proof;
+``exhausted``
+    no step was left to try anywhere in the tree;
+``decided-uncertain``
+    the prover decided Uncertain (no proof exists either way); the small budget was spent;
+``inconsistent``
+    the prover found the premises inconsistent; the small budget was spent without a proof.
+
+Files:
 
 ``TREES.jsonl``
     one record per problem, in input order: ``id``, ``verdict`` (True/False, or null when no
-    proof was found), ``label`` (gold, Logic-LM only), ``correct``, ``simulations``,
-    ``seconds``, ``proof_steps``, ``proof_depth``, ``stats``, ``premises`` and ``conclusion``
-    (FOLIO syntax), and ``tree``: the search tree, one entry per node (state id, parent,
-    action, prior, visit count, Q value, terminal reward; see :mod:`synth.mcts`);
+    proof was found), ``label`` (gold, Logic-LM only), ``correct``, ``decided`` (the prover's
+    outcome, prover and rlimit; null with ``negative_budget`` 0), ``end``, ``simulations``,
+    ``seconds`` (wall) and ``cpu_seconds`` (decision and search), ``proof_steps``,
+    ``proof_depth``, ``stats``, ``premises`` and ``conclusion`` (FOLIO syntax), and ``tree``:
+    the search tree, one entry per node (state id, parent, action, prior, visit count, Q
+    value, terminal reward; see :mod:`synth.mcts`);
 ``TREES.proofs.jsonl``
     for each solved problem ``{"id", "verdict", "graph"}``: the minimal proof as a provenance
     graph (:meth:`synth.state.ProofState.proof_graph`); ``nsp graph verify`` reads this file;
@@ -40,17 +60,23 @@ replaced atomically. The seed of each problem is derived from the job seed and t
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from nsp import jsonio
+from nsp.errors import BadInput
+from nsp.files import read_text
+from nsp.items import is_json_document, rows
 from nsp.records import JobProgress
 from nsp.records import Journal, OutputError, check_output, file_sha256, write_atomic
+from nsp.records import side_paths as job_paths
+from provers.limits import DEFAULT_RLIMIT
 from synth.batch import JobError, _dump, run_journaled
 
 STRATEGIES = ("mcts", "beam")
 POLICIES = ("overlap", "uniform")
+NEGATIVE_BUDGET = 10  # proof states searched on a problem with no proof to find
+END_UNCERTAIN = "decided-uncertain"
+END_INCONSISTENT = "inconsistent"
 
 
 @dataclass(frozen=True)
@@ -64,12 +90,14 @@ class SearchParams:
     decided_only: bool = False  # Logic-LM: skip items whose gold label is not True/False
     limit: int | None = None
     full_budget: bool = False  # go on searching after the first proof (richer trees)
+    negative_budget: int = NEGATIVE_BUDGET  # proof states on an Uncertain/Inconsistent problem; 0: no decision
+    rlimit: int = DEFAULT_RLIMIT  # Z3 resource units per check (the decision and every step check)
 
-    def config(self):
+    def config(self, max_nodes: int | None = None):
         from synth.mcts import SearchConfig
 
         return SearchConfig(simulations=self.simulations, beam_width=self.beam_width, max_rounds=self.max_rounds,
-                            stop_on_proof=not self.full_budget)
+                            stop_on_proof=not self.full_budget, max_nodes=max_nodes)
 
 
 @dataclass
@@ -81,6 +109,7 @@ class SearchJobResult:
     labelled: int = 0
     errors: int = 0
     simulations: int = 0
+    ends: dict = field(default_factory=dict)
     wall_seconds: float = 0.0
     item_seconds: float = 0.0
     verdicts: dict = field(default_factory=dict)
@@ -90,13 +119,7 @@ class SearchJobResult:
 
 
 def side_paths(out: Path) -> dict[str, Path]:
-    stem = out.name[: -len(".jsonl")] if out.name.endswith(".jsonl") else out.name
-    return {
-        "proofs": out.with_name(stem + ".proofs.jsonl"),
-        "errors": out.with_name(stem + ".errors.jsonl"),
-        "stats": out.with_name(stem + ".stats.json"),
-        "journal": out.with_name(out.name + ".journal"),
-    }
+    return job_paths(out, "proofs")
 
 
 def problem_seed(seed: int, problem_id: str) -> int:
@@ -107,26 +130,21 @@ def problem_seed(seed: int, problem_id: str) -> int:
 
 
 def read_problems(path: Path, decided_only: bool = False) -> tuple[list[dict], list[dict]]:
-    """Problems in input order (not yet translated), and errors for unreadable entries."""
+    """Problems in input order (not yet translated), and errors for unreadable entries (the one
+    item reader, :mod:`nsp.items`)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise JobError(f"{path}: {getattr(e, 'strerror', None) or e}") from None
-    if text.lstrip().startswith("["):
+        text = read_text(path)
+    except BadInput as e:
+        raise JobError(str(e)) from None
+    if is_json_document(text):
         return _read_logiclm(path, decided_only)
     items: dict[str, dict] = {}
     errors: list[dict] = []
-    for no, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = jsonio.loads(line)
-        except json.JSONDecodeError as e:
-            errors.append({"id": f"line-{no}", "kind": "bad-input", "error": f"invalid JSON: {e.msg}"})
-            continue
-        if not isinstance(obj, dict) or not isinstance(obj.get("premises"), list) or "conclusion" not in obj:
-            errors.append({"id": f"line-{no}", "kind": "bad-input",
-                           "error": 'expected an object with "premises" (a list) and "conclusion"'})
+    for no, obj, error in rows(text):
+        if not error and (not isinstance(obj.get("premises"), list) or "conclusion" not in obj):
+            error = 'expected an object with "premises" (a list) and "conclusion"'
+        if error:
+            errors.append({"id": f"line-{no}", "kind": "bad-input", "error": error})
             continue
         pid = str(obj.get("id", f"line-{no}"))
         if pid in items:
@@ -179,22 +197,47 @@ def translate_item(item: dict):
 # ---------------------------------------------------------------- one problem
 
 
+def decide_problem(premises, conclusion, rlimit: int = DEFAULT_RLIMIT) -> dict:
+    """Z3's verdict on the problem, through the prover interface: ``{"outcome", "prover",
+    "rlimit"}`` (and ``reason`` when Unknown)."""
+    from provers import base
+
+    v = base.get("z3", rlimit=rlimit or None).decide(premises, conclusion)
+    out = {"outcome": v.outcome.value, "prover": v.prover, "rlimit": rlimit}
+    if v.reason:
+        out["reason"] = v.reason
+    return out
+
+
 def search_problem(premises, conclusion, params: SearchParams, problem_id: str = "problem",
                    lemmas=(), policy=None):
-    """Search one problem; returns (SearchResult, proof graph or None)."""
+    """Decide, then search one problem (see module docstring); returns (SearchResult, proof
+    graph or None). ``result.decided`` is the prover's verdict (None when not asked) and
+    ``result.end`` why the tree ended."""
     from synth.beam import beam_search
-    from synth.mcts import mcts_search
+    from synth.mcts import END_SOLVED, mcts_search
     from synth.policy import make_policy
     from synth.state import ProofState
+    from synth.stepcheck import StepChecker
 
+    decided, max_nodes = None, None
+    if params.negative_budget:
+        decided = decide_problem(premises, conclusion, params.rlimit)
+        if decided["outcome"] in ("Uncertain", "Inconsistent"):
+            max_nodes = params.negative_budget
     root = ProofState.initial(premises, conclusion, lemmas)
     policy = policy or make_policy(params.policy)
+    checker = StepChecker(rlimit=params.rlimit)
     if params.strategy == "mcts":
-        result = mcts_search(root, policy, params.config(), problem_seed(params.seed, problem_id))
+        result = mcts_search(root, policy, params.config(max_nodes), problem_seed(params.seed, problem_id), checker)
     elif params.strategy == "beam":
-        result = beam_search(root, policy, params.config())
+        result = beam_search(root, policy, params.config(max_nodes), checker)
     else:
         raise ValueError(f"unknown strategy {params.strategy!r}; choose mcts or beam")
+    result.stats["stop"] = result.end
+    result.decided = decided
+    if max_nodes is not None and result.end != END_SOLVED:
+        result.end = END_UNCERTAIN if decided["outcome"] == "Uncertain" else END_INCONSISTENT
     graph = None
     if result.solved is not None:
         graph = result.solved.proof_graph(premises, problem_id, strategy=params.strategy, policy=policy.name)
@@ -224,7 +267,9 @@ def process_item(item: dict, params: dict) -> dict:
             premises, conclusion = translate_item(item)
         except ValueError as e:
             return {"id": pid, "errors": [{"id": pid, "kind": "bad-input", "error": str(e).splitlines()[0]}]}
+        wall, cpu = time.monotonic(), time.process_time()
         result, graph = search_problem(premises, conclusion, p, pid)
+        wall, cpu = time.monotonic() - wall, time.process_time() - cpu
         label = item.get("label")
         record = {
             "id": pid,
@@ -233,8 +278,11 @@ def process_item(item: dict, params: dict) -> dict:
             "verdict": result.verdict,
             "label": label,
             "correct": (result.verdict == label) if label in ("True", "False", "Uncertain") else None,
+            "decided": result.decided,
+            "end": result.end,
             "simulations": result.simulations,
-            "seconds": round(result.seconds, 4),
+            "seconds": round(wall, 4),
+            "cpu_seconds": round(cpu, 4),
             "proof_steps": result.proof_steps,
             "proof_depth": proof_depth(graph) if graph is not None else None,
             "stats": result.stats,
@@ -262,6 +310,8 @@ def run_search_job(in_path, out_path, params: SearchParams = SearchParams(), wor
         raise JobError(f"unknown strategy {params.strategy!r}; choose {' or '.join(STRATEGIES)}")
     if params.policy not in POLICIES:
         raise JobError(f"unknown policy {params.policy!r}; choose {' or '.join(POLICIES)}")
+    if params.negative_budget < 0 or params.rlimit < 0:
+        raise JobError("negative_budget and rlimit must be 0 or more")
     paths = side_paths(out_path)
     try:
         for p in (out_path, *paths.values()):
@@ -306,12 +356,15 @@ def _assemble(items, read_errors, journal: Journal, out_path: Path, paths: dict,
         verdict = str(rec.get("verdict"))
         verdicts[verdict] = verdicts.get(verdict, 0) + 1
         result.solved += rec.get("verdict") is not None
+        end = str(rec.get("end"))
+        result.ends[end] = result.ends.get(end, 0) + 1
         result.simulations += rec.get("simulations", 0)
         result.item_seconds += rec.get("seconds", 0.0)
         if rec.get("correct") is not None:
             result.labelled += 1
             result.correct += bool(rec["correct"])
     result.verdicts = dict(sorted(verdicts.items()))
+    result.ends = dict(sorted(result.ends.items()))
     result.errors = len(errors)
     write_atomic(out_path, (_dump(r) for r in trees))
     write_atomic(paths["proofs"], (_dump(p) for p in proofs))
