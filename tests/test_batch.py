@@ -215,7 +215,7 @@ def _crash_on_boom(item: dict, params: dict) -> dict:
 
 
 def test_a_worker_that_dies_loses_no_item():
-    from synth.batch import run_local
+    from nsp.workers import run_local
 
     items = [{"id": f"i{n}", "n": n} for n in range(6)]
     items.insert(3, {"id": "boom", "n": -1})
@@ -230,7 +230,7 @@ def test_a_worker_that_dies_loses_no_item():
 
 def test_killing_the_main_process_leaves_no_process_of_the_job(tmp_path):
     """kill -9 of `nsp synth mutate --workers 2`: the forkserver, the workers and the resource
-    tracker are gone within 5 s (PR_SET_PDEATHSIG, synth/deathsig.py)."""
+    tracker are gone within 5 s (PR_SET_PDEATHSIG, nsp/deathsig.py)."""
     import signal
     import subprocess
     import sys

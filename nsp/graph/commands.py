@@ -1,14 +1,15 @@
 """``nsp graph ...``: verify, query and merge provenance graphs (click commands).
 
-Exit codes as in :mod:`nsp.cli`: 0 done, 1 a check failed, 2 bad input, 3 missing prover.
+Exit codes as in :mod:`nsp.cli`: 0 done, 1 a check failed, 2 bad input (or a journal of another
+job), 3 missing prover or Ray, 130 interrupted.
 """
 
 from __future__ import annotations
 
-
 import click
 
 from nsp.options import Seconds
+from provers.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
 MAX_FAILURE_LINES = 50
 
@@ -27,33 +28,57 @@ def graph_group() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--prover", type=click.Choice(["z3", "e"]), default="z3", show_default=True,
               help="Prover that re-checks each derivation.")
-@click.option("--timeout", type=Seconds(), default=10.0, show_default=True, help="Seconds per check.")
+@click.option("--rlimit", type=click.IntRange(0), default=DEFAULT_RLIMIT, show_default=True,
+              help="Z3 resource limit per check: the bound (deterministic; 0: none).")
+@click.option("--timeout", type=Seconds(), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Wall-clock seconds per check: only a guard against hangs (a check it stops fails and says so).")
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="Worker processes (1: check in this process).")
+@click.option("--ray", "ray_address", metavar="ADDRESS|auto|local", default=None,
+              help="Check as Ray tasks: 'local' starts a Ray instance here with --workers CPUs, "
+                   "else ray.init(address=...).")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the report (JSON, every node's verdict) here; OUT.journal makes an interrupted run "
+                   "resumable.")
+@click.option("--fresh", is_flag=True, help="With --out: discard the journal of an earlier run and start over.")
 @click.option("--progress/--no-progress", default=True, help="Progress bar on stderr (when it is a terminal).")
-def verify_cmd(file: str, prover: str, timeout: float, progress: bool) -> None:
+def verify_cmd(file: str, prover: str, rlimit: int, timeout: float, workers: int, ray_address: str | None,
+               out: str | None, fresh: bool, progress: bool) -> None:
     """Re-check every derived fact of the graph(s) in FILE from exactly its recorded sources.
 
     FILE: a graph (node-link JSON), a JSONL of graphs, or a JSONL of records with a "graph".
     Prints one line per rule (checks passed and failed), then each failure; exits 1 on any.
+    The verdicts, and the report, are the same for any --workers and --ray. With --out,
+    interrupted? Run the same command again.
     """
-    from nsp.graph.verify import GraphFileError, ProverUnavailable, verify_file
-    from nsp.records import JobProgress
-
     import sys
 
-    total = _count_lines(file)
+    from nsp.graph.verify import GraphFileError, ProverUnavailable, Settings, verify_job
+    from nsp.workers import JobError, MissingDependency
+
+    if fresh and out is None:
+        _fail("--fresh needs --out (only a run with a report file keeps a journal)")
+    settings = Settings(prover=prover, rlimit=rlimit, timeout=timeout)
     try:
-        with JobProgress(progress and sys.stderr.isatty(), total, "verify", "graphs", transient=True) as bar:
-            report = verify_file(file, prover, timeout, on_graph=bar.set)
+        report, stats = verify_job(file, settings, workers=workers, ray=ray_address, out=out, fresh=fresh,
+                                   progress=progress and sys.stderr.isatty())
     except GraphFileError as e:
         _fail(str(e))
-    except ProverUnavailable as e:
+    except (ProverUnavailable, MissingDependency) as e:
         _fail(str(e), 3)
+    except JobError as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        _fail("interrupted" + ("; run the same command again to resume" if out else ""), 130)
     for line in report.lines():
         click.echo(line)
     for f in report.failures[:MAX_FAILURE_LINES]:
         click.echo(f.describe())
     if len(report.failures) > MAX_FAILURE_LINES:
         click.echo(f"... and {len(report.failures) - MAX_FAILURE_LINES} more failure(s)")
+    if out is not None:
+        click.echo(f"{stats.checks} check(s) in {stats.chunks} chunk(s), {stats.chunks_run} run now "
+                   f"({stats.wall_seconds:.1f} s, {stats.cpu_seconds:.1f} s CPU in checks) -> {out}", err=True)
     if not report.passed:
         raise SystemExit(1)
 
@@ -118,12 +143,4 @@ def _merged_with(file: str, fact: str):
     if fact not in g:
         _fail(f"{file}: no graph has a fact with id {fact}")
     return g
-
-
-def _count_lines(file: str) -> int | None:
-    try:
-        with open(file, "rb") as f:
-            return sum(1 for line in f if line.strip()) or None
-    except OSError:
-        return None
 

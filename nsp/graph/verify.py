@@ -43,9 +43,11 @@ A derivation (rule, sources, node) met again in a later graph is not checked twi
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -56,11 +58,22 @@ from nsp.logic.ir import App, Const, Forall, Implies, Node, Var
 from nsp.logic.syntax import parse_formula
 from provers import base
 from provers.base import ToolMissing
-from provers.limits import DEFAULT_RLIMIT
+from provers.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 from provers.outcome import Outcome, Verdict
 
 RULES = ("given", "law", "entailment", "apply", "strengthen", "rewrite", "induction")
 Decide = Callable[[list, Node, float], Verdict]
+CHUNK = 16  # checks per work item of a job (and per journal line): not tied to the number of workers
+JOURNAL_FORMAT = "nsp-graph-verify/1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a verification's verdicts depend on (a job's journal records it)."""
+
+    prover: str = "z3"
+    rlimit: int | None = DEFAULT_RLIMIT  # per check (Z3): the bound
+    timeout: float = DEFAULT_TIMEOUT  # wall-clock seconds per check: a hang guard
 
 
 class GraphFileError(ValueError):
@@ -81,6 +94,17 @@ class Failure:
         return f"FAIL graph {self.graph} node {self.node} ({self.rule}): {self.reason}"
 
 
+@dataclass(frozen=True)
+class Checked:
+    """The verdict on one node of one graph (or one integrity fault, ``rule`` "integrity")."""
+
+    graph: int
+    node: str
+    rule: str
+    reason: str | None  # None: the node's derivation holds
+    repeat: bool = False  # the same derivation was checked in an earlier graph (counted there)
+
+
 @dataclass
 class Report:
     graphs: int = 0
@@ -88,18 +112,30 @@ class Report:
     ok: Counter = field(default_factory=Counter)  # rule -> checks passed
     failed: Counter = field(default_factory=Counter)  # rule -> checks failed
     failures: list[Failure] = field(default_factory=list)
+    checked: list[Checked] = field(default_factory=list)  # every node's verdict, in report order
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
-    def lines(self) -> list[str]:
+    def _rules(self) -> list[str]:
         rules = [r for r in (*RULES, "integrity") if self.ok[r] or self.failed[r]]
-        rules += sorted((set(self.ok) | set(self.failed)) - set(rules))
-        out = [f"{r}: {self.ok[r]} ok, {self.failed[r]} failed" for r in rules]
+        return rules + sorted((set(self.ok) | set(self.failed)) - set(rules))
+
+    def lines(self) -> list[str]:
+        out = [f"{r}: {self.ok[r]} ok, {self.failed[r]} failed" for r in self._rules()]
         out.append(f"{self.graphs} graph(s), {self.nodes} node(s), "
                    f"{sum(self.ok.values())} check(s) passed, {sum(self.failed.values())} failed")
         return out
+
+    def to_json(self) -> dict:
+        """The report file's content: the same for any number of workers (no timings)."""
+        return {
+            "passed": self.passed, "graphs": self.graphs, "nodes": self.nodes,
+            "rules": {r: {"ok": self.ok[r], "failed": self.failed[r]} for r in self._rules()},
+            "failures": [asdict(f) for f in self.failures],
+            "checked": [asdict(c) for c in self.checked],
+        }
 
 
 def graphs_in_file(path: str | Path) -> Iterator[dict]:
@@ -154,89 +190,170 @@ def prover(name: str, rlimit: int | None = DEFAULT_RLIMIT) -> Decide:
     return decide
 
 
-class Checker:
-    """Checks graphs one after another, remembering derivations already checked."""
+Key = tuple  # a derivation: (rule, node id, source ids, edge kinds, induction attributes)
 
-    def __init__(self, decide: Decide, timeout: float = 10.0):
-        self.decide, self.timeout = decide, timeout
-        self.report = Report()
-        self._done: dict[tuple, str | None] = {}  # derivation key -> failure reason
 
-    def check(self, data: dict) -> None:
-        self.report.graphs += 1
-        gno = self.report.graphs
+@dataclass(frozen=True)
+class _Event:
+    """One line of a graph's check: an integrity fault (``reason``) or a derivation (``key``;
+    ``first``: not met in an earlier graph, so it counts)."""
+
+    graph: int
+    node: str
+    rule: str
+    reason: str | None = None
+    key: Key | None = None
+    first: bool = False
+
+
+class Plan:
+    """What checking the graphs of a file takes, found in the main process without a prover:
+    each graph's integrity faults and derivations (its events, in report order) and the distinct
+    derivations to check (``checks``, first met first), with the formulas they read."""
+
+    def __init__(self) -> None:
+        self.graphs = 0
+        self.nodes = 0
+        self.events: list[_Event] = []
+        self.checks: dict[Key, str] = {}  # derivation -> check id (hex)
+        self.formulas: dict[str, Node] = {}  # node id -> formula (its content id is the node id)
+
+    def add(self, data: dict) -> tuple[list[_Event], int]:
+        """Read one graph: its events (also kept in ``events``) and its number of nodes."""
+        self.graphs += 1
+        gno = self.graphs
+        events: list[_Event] = []
         nodes, sources, edge_kind, faults = _read(data)
-        self.report.nodes += len(nodes)
+        self.nodes += len(nodes)
         for node_id, reason in faults:
-            self._fail(gno, node_id, "integrity", reason)
-        formulas: dict[str, Node] = {}
+            events.append(_Event(gno, node_id, "integrity", reason))
+        readable: set[str] = set()
         for node_id, attrs in nodes.items():
             try:
                 f = parse_formula(attrs.get("formula", ""), "folio", strict=True)
             except (ValueError, TypeError) as e:
-                self._fail(gno, node_id, "integrity", f"formula does not read: {str(e).splitlines()[0]}")
+                events.append(_Event(gno, node_id, "integrity", f"formula does not read: {str(e).splitlines()[0]}"))
                 continue
             if content_id(f) != node_id:
-                self._fail(gno, node_id, "integrity", f"formula's content id is {content_id(f)}, not the node id")
+                events.append(_Event(gno, node_id, "integrity",
+                                     f"formula's content id is {content_id(f)}, not the node id"))
                 continue
-            formulas[node_id] = f
-        for node_id in sorted(formulas):
-            rule = nodes[node_id].get("rule", "given")
+            self.formulas.setdefault(node_id, f)
+            readable.add(node_id)
+        for node_id in sorted(readable):
+            rule = str(nodes[node_id].get("rule", "given"))
             srcs = sorted(sources.get(node_id, ()))
-            missing = [s for s in srcs if s not in formulas]
+            missing = [s for s in srcs if s not in readable]
             if missing:
-                self._fail(gno, node_id, rule, f"source {missing[0]} is unreadable or missing")
+                events.append(_Event(gno, node_id, rule, f"source {missing[0]} is unreadable or missing"))
                 continue
-            kinds = tuple(edge_kind.get((s, node_id), "") for s in srcs)
+            kinds = tuple(str(edge_kind.get((s, node_id), "")) for s in srcs)
             extra = tuple(str(nodes[node_id].get(k, "")) for k in ("induction_var", "zero", "succ"))
             key = (rule, node_id, tuple(srcs), kinds, extra)
-            if key not in self._done:
-                self._done[key] = self._check_one(rule, formulas[node_id], [formulas[s] for s in srcs], kinds, extra)
-                reason = self._done[key]
-                if reason is None:
-                    self.report.ok[rule] += 1
-                else:
-                    self._fail(gno, node_id, rule, reason)
+            first = key not in self.checks
+            if first:
+                self.checks[key] = _check_id(key)
+            events.append(_Event(gno, node_id, rule, key=key, first=first))
+        self.events.extend(events)
+        return events, len(nodes)
 
-    def _fail(self, gno: int, node_id: str, rule: str, reason: str) -> None:
-        self.report.failed[rule] += 1
-        self.report.failures.append(Failure(gno, node_id, rule, reason))
+    def chunks(self, size: int) -> list[dict]:
+        """The checks as work items of ``size`` checks each, in order; an item carries the
+        formulas its checks read, and its id is a hash of its checks' ids."""
+        keys = list(self.checks)
+        out = []
+        for i in range(0, len(keys), size):
+            part = keys[i:i + size]
+            ids = [self.checks[k] for k in part]
+            names = sorted({k[1] for k in part} | {s for k in part for s in k[2]})
+            out.append({
+                "id": hashlib.sha256(" ".join(ids).encode()).hexdigest()[:24],
+                "checks": [{"id": self.checks[k], "key": k} for k in part],
+                "formulas": {n: self.formulas[n] for n in names},
+            })
+        return out
 
-    def _entails(self, premises: list, goal: Node) -> str | None:
-        v = self.decide(premises, goal, self.timeout)
+
+def _check_id(key: Key) -> str:
+    return hashlib.sha256(json.dumps(key, ensure_ascii=False).encode("utf-8")).hexdigest()[:24]
+
+
+def _replay(report: Report, events: Iterable[_Event], results: dict[Key, str | None]) -> None:
+    """Add events to the report: faults fail; a derivation counts when first met."""
+    for ev in events:
+        reason = ev.reason if ev.key is None else results[ev.key]
+        report.checked.append(Checked(ev.graph, ev.node, ev.rule, reason, ev.key is not None and not ev.first))
+        if ev.key is not None and not ev.first:
+            continue
+        if reason is None:
+            report.ok[ev.rule] += 1
+        else:
+            report.failed[ev.rule] += 1
+            report.failures.append(Failure(ev.graph, ev.node, ev.rule, reason))
+
+
+class Checker:
+    """Checks graphs one after another in this process, remembering derivations already checked."""
+
+    def __init__(self, decide: Decide, timeout: float = DEFAULT_TIMEOUT):
+        self.decide, self.timeout = decide, timeout
+        self.report = Report()
+        self._plan = Plan()
+        self._done: dict[Key, str | None] = {}  # derivation -> failure reason (None: it holds)
+
+    def check(self, data: dict) -> None:
+        events, nodes = self._plan.add(data)
+        self.report.graphs += 1
+        self.report.nodes += nodes
+        for ev in events:
+            if ev.first:
+                self._done[ev.key] = _check_key(ev.key, self._plan.formulas, self.decide, self.timeout)
+        _replay(self.report, events, self._done)
+
+
+def _check_key(key: Key, formulas: dict[str, Node], decide: Decide, timeout: float) -> str | None:
+    """The failure reason of one derivation, or None when it holds."""
+    rule, node_id, srcs, kinds, extra = key
+
+    def entails(premises: list, goal: Node) -> str | None:
+        v = decide(premises, goal, timeout)
         if v.outcome is Outcome.TRUE:
             return None
         return f"{v.outcome.value}" + (f" ({v.reason})" if v.reason else "")
 
-    def _check_one(self, rule: str, phi: Node, srcs: list, kinds: tuple, extra: tuple = ()) -> str | None:
-        if rule == "induction":
-            return _induction_instance(phi, srcs, kinds, *extra)
-        if rule == "given":
-            return None if not srcs else f"a given fact has {len(srcs)} source(s)"
-        if rule == "law":
-            if srcs:
-                return f"a law instance has {len(srcs)} source(s)"
-            why = self._entails([], phi)
-            return None if why is None else f"not valid: {why}"
-        if rule in ("entailment", "apply"):
-            if rule == "apply" and not srcs:
-                return "apply without sources"
-            why = self._entails(srcs, phi)
-            return None if why is None else f"sources do not entail it: {why}"
-        if rule in ("rewrite", "strengthen"):
-            parents = [f for f, k in zip(srcs, kinds) if k == "parent"]
-            if not parents and len(srcs) == 1:
-                parents = srcs
-            if len(parents) != 1:
-                return f"{rule} needs exactly one parent, has {len(parents)}"
-            lemmas = [f for f, k in zip(srcs, kinds) if k != "parent"] if len(srcs) > 1 else []
-            if rule == "rewrite":
-                why = self._entails(lemmas + parents, phi)
-                if why is not None:
-                    return f"parent and lemmas do not entail it: {why}"
-            why = self._entails(lemmas + [phi], parents[0])
-            return None if why is None else f"it and the lemmas do not entail the parent: {why}"
-        return f"unknown rule {rule!r} (known: {', '.join(RULES)})"
+    return _check_one(entails, rule, formulas[node_id], [formulas[s] for s in srcs], tuple(kinds), tuple(extra))
+
+
+def _check_one(entails: Callable[[list, Node], str | None], rule: str, phi: Node, srcs: list, kinds: tuple,
+               extra: tuple = ()) -> str | None:
+    if rule == "induction":
+        return _induction_instance(phi, srcs, kinds, *extra)
+    if rule == "given":
+        return None if not srcs else f"a given fact has {len(srcs)} source(s)"
+    if rule == "law":
+        if srcs:
+            return f"a law instance has {len(srcs)} source(s)"
+        why = entails([], phi)
+        return None if why is None else f"not valid: {why}"
+    if rule in ("entailment", "apply"):
+        if rule == "apply" and not srcs:
+            return "apply without sources"
+        why = entails(srcs, phi)
+        return None if why is None else f"sources do not entail it: {why}"
+    if rule in ("rewrite", "strengthen"):
+        parents = [f for f, k in zip(srcs, kinds) if k == "parent"]
+        if not parents and len(srcs) == 1:
+            parents = srcs
+        if len(parents) != 1:
+            return f"{rule} needs exactly one parent, has {len(parents)}"
+        lemmas = [f for f, k in zip(srcs, kinds) if k != "parent"] if len(srcs) > 1 else []
+        if rule == "rewrite":
+            why = entails(lemmas + parents, phi)
+            if why is not None:
+                return f"parent and lemmas do not entail it: {why}"
+        why = entails(lemmas + [phi], parents[0])
+        return None if why is None else f"it and the lemmas do not entail the parent: {why}"
+    return f"unknown rule {rule!r} (known: {', '.join(RULES)})"
 
 
 def _induction_instance(phi: Node, srcs: list, kinds: tuple, var: str, zero: str, succ: str) -> str | None:
@@ -312,9 +429,100 @@ def _cycle_node(nodes: dict, sources: dict) -> str | None:
     return None
 
 
-def verify_file(path: str | Path, prover_name: str = "z3", timeout: float = 10.0,
+
+
+def check_chunk(item: dict, wire: dict) -> dict:
+    """Worker side (:mod:`nsp.workers`): every check of one work item of :meth:`Plan.chunks`,
+    with the prover ``wire`` names; never raises (a check that raises fails with the reason)."""
+    start = time.process_time()
+    try:
+        decide = prover(wire["prover"], wire["rlimit"])
+    except (ProverUnavailable, ValueError) as e:
+        return {"id": item["id"], "results": [[c["id"], f"no prover: {e}"] for c in item["checks"]]}
+    results = []
+    for c in item["checks"]:
+        try:
+            reason = _check_key(tuple(c["key"]), item["formulas"], decide, wire["timeout"])
+        except Exception as e:  # noqa: BLE001 - a checker fault fails this check, not the job
+            reason = f"checker error: {type(e).__name__}: {e}"
+        results.append([c["id"], reason])
+    return {"id": item["id"], "results": results, "cpu_seconds": time.process_time() - start}
+
+
+@dataclass
+class JobStats:
+    """How a :func:`verify_job` run went (not part of the report: it depends on the machine)."""
+
+    checks: int = 0
+    chunks: int = 0
+    chunks_run: int = 0  # by this invocation (the rest came from the journal)
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # spent in checks by the chunks run now, summed over workers
+
+
+def verify_job(path: str | Path, settings: Settings = Settings(), workers: int = 1, ray: str | None = None,
+               out: str | Path | None = None, fresh: bool = False, progress: bool = False) -> tuple[Report, JobStats]:
+    """Check every graph in the file with ``workers`` processes (one: in this process) or on Ray
+    (``ray``: an address, see :func:`nsp.workers.run_ray`). With ``out`` the run is a resumable
+    job: finished checks go to the journal ``OUT.journal`` (header: ``settings`` and the input's
+    sha256; a resume under other settings raises :class:`nsp.workers.JobError`, ``fresh``
+    starts over) and the report (:meth:`Report.to_json`) replaces ``out`` atomically at the end.
+    The report is the same for any ``workers`` or ``ray``. Raises :class:`GraphFileError`,
+    :class:`ProverUnavailable`, :class:`nsp.workers.JobError` (MissingDependency: no Ray)."""
+    from nsp.records import JobProgress, OutputError, check_output, file_sha256, write_atomic
+    from nsp.workers import JobError, run_journaled
+
+    start = time.monotonic()
+    prover(settings.prover, settings.rlimit)  # fail early when the tool is missing
+    journal_path = None
+    if out is not None:
+        journal_path = Path(str(out) + ".journal")
+        try:
+            for p in (out, journal_path):
+                check_output(p, [path])
+        except OutputError as e:
+            raise JobError(str(e)) from None
+    plan = Plan()
+    for data in graphs_in_file(path):
+        plan.add(data)
+    chunks = plan.chunks(CHUNK)
+    header = {"job": JOURNAL_FORMAT, "settings": asdict(settings),
+              "input_sha256": file_sha256(path) if out is not None else None}
+    stats = JobStats(checks=len(plan.checks), chunks=len(chunks))
+    failed = 0
+
+    def describe(entry: dict) -> str:
+        nonlocal failed
+        stats.cpu_seconds += entry.get("cpu_seconds", 0.0)
+        failed += sum(1 for _, reason in entry.get("results", ()) if reason is not None)
+        return f"checks, {failed} failed"
+
+    bar = JobProgress(progress, len(plan.checks), "verify", "checks")
+    journal, stats.chunks_run = run_journaled(chunks, journal_path, header, asdict(settings), workers, ray,
+                                              check_chunk, fresh, bar, describe,
+                                              size=lambda item: len(item["checks"]), inline=True)
+    try:
+        results: dict[Key, str | None] = {}
+        for chunk in chunks:
+            entry = journal.entries[chunk["id"]]
+            got = dict(entry.get("results", ()))
+            crash = "; ".join(e.get("error", "") for e in entry.get("errors", ())) or "no result"
+            for c in chunk["checks"]:
+                results[c["key"]] = got[c["id"]] if c["id"] in got else f"worker crashed: {crash}"
+    finally:
+        journal.close()
+    report = Report(graphs=plan.graphs, nodes=plan.nodes)
+    _replay(report, plan.events, results)
+    if out is not None:
+        write_atomic(out, json.dumps(report.to_json(), ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+    stats.wall_seconds = time.monotonic() - start
+    return report, stats
+
+
+def verify_file(path: str | Path, prover_name: str = "z3", timeout: float = DEFAULT_TIMEOUT,
                 on_graph: Callable[[int], None] | None = None) -> Report:
-    """Check every graph in the file. Raises :class:`GraphFileError`, :class:`ProverUnavailable`."""
+    """Check every graph in the file in this process. Raises :class:`GraphFileError`,
+    :class:`ProverUnavailable`."""
     checker = Checker(prover(prover_name), timeout)
     for data in graphs_in_file(path):
         checker.check(data)

@@ -1,6 +1,7 @@
-"""Imported in the multiprocessing forkserver (preload) and called in each worker: on Linux the
-kernel then kills the process when its parent dies (``PR_SET_PDEATHSIG``), so killing a job's main
-process leaves no forkserver or worker behind. No effect elsewhere."""
+"""Imported in the multiprocessing forkserver (preload, :func:`nsp.workers.mp_context`) and called
+in each worker: on Linux the kernel then kills the process when its parent dies
+(``PR_SET_PDEATHSIG``), so killing a job's main process leaves no forkserver or worker behind. No
+effect elsewhere."""
 
 from __future__ import annotations
 
