@@ -89,7 +89,8 @@ def _load_problem(path: str, syntax: str, strict: bool):
 @click.option("--syntax", type=SYNTAX_CHOICE, default="auto", show_default=True, help="Formula syntax of FILE.")
 @click.option("--strict", is_flag=True, help="Reject malformed formulas instead of repairing them.")
 @click.option("--timeout", type=Seconds(), default=10.0, show_default=True, help="Seconds per prover.")
-@click.option("--cross-check", is_flag=True, help="Also run the E prover and report agreement.")
+@click.option("--cross-check", is_flag=True,
+              help="Also run the E prover and cvc5 and report the agreement of all that decide.")
 @click.option("--explain", is_flag=True, help="Show premises used / counter-models (and the proof graph in --json).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def prove(file, syntax, strict, timeout, cross_check, explain, as_json):
@@ -106,8 +107,8 @@ def prove(file, syntax, strict, timeout, cross_check, explain, as_json):
         if not as_json:
             click.echo(f"nsp: repaired {where}: {r}", err=True)
     report = run(problem, timeout=timeout, explain=explain or as_json, cross_check=cross_check)
-    if report.second_missing:
-        click.echo(f"nsp: cross-check skipped: {report.second_missing}", err=True)
+    for missing in report.missing:
+        click.echo(f"nsp: cross-check skipped: {missing}", err=True)
     if as_json:
         click.echo(_json.dumps(_report_json(file, report, explain), ensure_ascii=False))
     else:
@@ -136,11 +137,11 @@ def _report_json(file: str, report, explain: bool) -> dict:
         exp.pop("outcome"), exp.pop("prover"), exp.pop("seconds")
         exp["graph"] = report.graph
         out["explanation"] = exp
-    if report.second is not None or report.second_missing:
+    if report.others or report.missing:
         out["cross_check"] = {
-            "prover": report.second.prover if report.second else "eprover",
-            "outcome": report.second.outcome.value if report.second else None,
-            "reason": report.second.reason if report.second else report.second_missing,
+            "outcome": report.agreed.value if report.others else None,
+            "provers": [{"prover": o.prover, "outcome": o.outcome.value, "reason": o.reason} for o in report.others],
+            "missing": list(report.missing),
             "agree": report.agree,
         }
     return out
@@ -154,10 +155,11 @@ def _print_report(report, explain: bool) -> None:
     if v.reason:
         line += f"  reason: {v.reason}"
     click.echo(line)
-    if report.second is not None:
+    if report.others:
         agree = {True: "agree", False: "DISAGREE", None: "no comparison"}[report.agree]
-        click.echo(f"cross-check: {report.second.prover} says {report.second.outcome.value} ({agree})"
-                   + (f"; {report.second.reason}" if report.second.reason else ""))
+        said = "; ".join(f"{o.prover} says {o.outcome.value}" + (f" ({o.reason})" if o.reason else "")
+                         for o in report.others)
+        click.echo(f"cross-check: {said} ({agree})")
     if not explain:
         return
     if v.used is not None:

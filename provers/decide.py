@@ -1,5 +1,6 @@
-"""One entry point for deciding a problem: Z3, optionally cross-checked by a second back end
-(E by default), with explanation. Back ends come from the registry (:mod:`provers.base`)."""
+"""One entry point for deciding a problem: Z3, optionally cross-checked by the other back ends
+(E and cvc5 by default, :data:`provers.crosscheck.OPINIONS`), with explanation. Back ends come
+from the registry (:mod:`provers.base`)."""
 
 from __future__ import annotations
 
@@ -9,26 +10,32 @@ from nsp.graph.provenance import to_json
 from nsp.logic.problem import Problem
 from provers.explain import explanation_graph
 from provers import base
+from provers.crosscheck import OPINIONS, opinions as ask
 from provers.outcome import Outcome, Verdict
-
-SECOND_OPINION = "e"
 
 
 @dataclass(frozen=True)
 class Report:
-    """The verdict on a problem, the second opinion when asked for, and the explanation graph."""
+    """The verdict on a problem, the other provers' verdicts when a cross-check was asked for
+    (``others``; one line per prover not installed in ``missing``), and the explanation graph."""
 
     problem: Problem
     verdict: Verdict
-    second: Verdict | None = None
-    second_missing: str = ""
+    others: tuple[Verdict, ...] = ()
+    missing: tuple[str, ...] = ()
     graph: dict | None = None
 
     @property
     def agree(self) -> bool | None:
-        if self.second is None:
+        """Do all the provers that decided agree? None when fewer than two decided."""
+        if not self.others:
             return None
-        return base.agreement([self.verdict, self.second])
+        return base.agreement([self.verdict, *self.others])
+
+    @property
+    def agreed(self) -> Outcome:
+        """The outcome every prover that decided found (Unknown when they disagree)."""
+        return base.combined([self.verdict, *self.others])
 
     @property
     def outcome(self) -> Outcome:
@@ -41,22 +48,20 @@ def report(problem: Problem, verdict: Verdict) -> Report:
 
 
 def prove(problem: Problem, timeout: float = 10.0, explain: bool = True, cross_check: bool = False,
-          prover: str = "z3", second_opinion: str = SECOND_OPINION) -> Report:
+          prover: str = "z3", second_opinions: tuple[str, ...] = OPINIONS) -> Report:
     """Decide ``problem`` (a conclusion-less problem is checked for consistency) with the back
-    end ``prover``; ``cross_check``: ask ``second_opinion`` too (missing: said in the report)."""
+    end ``prover``; ``cross_check``: ask each of ``second_opinions`` too (one not installed is
+    named in the report's ``missing``)."""
     first = base.get(prover, timeout=timeout)
     if problem.conclusion is None:
         verdict = first.consistent(problem.premises)
     else:
         verdict = first.decide(problem.premises, problem.conclusion, explain=explain)
-    second, missing = None, ""
+    others, missing = (), ()
     if cross_check and problem.conclusion is not None:
-        try:
-            second = base.get(second_opinion, timeout=timeout).decide(problem.premises, problem.conclusion)
-        except base.ToolMissing as e:
-            missing = str(e)
-    checked_by = verdict.prover
-    if second is not None and second.outcome == verdict.outcome and second.outcome.decided:
-        checked_by = f"{verdict.prover}+{second.prover}"
+        names = [n for n in second_opinions if base.canonical(n) != base.canonical(prover)]
+        others, missing = ask(problem.premises, problem.conclusion, names, timeout)
+    checked_by = "+".join([verdict.prover] + [v.prover for v in others
+                                              if v.outcome == verdict.outcome and v.outcome.decided])
     graph = to_json(explanation_graph(problem, verdict, checked_by)) if explain else None
-    return Report(problem, verdict, second, missing, graph)
+    return Report(problem, verdict, others, missing, graph)

@@ -97,8 +97,9 @@ def test_cross_check_agrees():
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["cross_check"]["outcome"] == "True" and data["cross_check"]["agree"] is True
+    assert [(o["prover"], o["outcome"]) for o in data["cross_check"]["provers"]] == [("eprover", "True"), ("cvc5", "True")]
     theorem = [n for n in data["explanation"]["graph"]["nodes"] if n["role"] == "theorem"][0]
-    assert theorem["checked_by"] == "z3+eprover"
+    assert theorem["checked_by"] == "z3+eprover+cvc5"
 
 
 def test_cross_check_without_eprover_says_so(tmp_path, monkeypatch):
@@ -108,6 +109,7 @@ def test_cross_check_without_eprover_says_so(tmp_path, monkeypatch):
                        env={**__import__("os").environ, "NSP_EPROVER": str(env_path), "PATH": "/nonexistent"})
     assert r.returncode == 0
     assert "cross-check skipped" in r.stderr.decode() and "apt-get install eprover" in r.stderr.decode()
+    assert "cross-check: cvc5 says True (agree)" in r.stdout.decode()  # the third opinion still answers
 
 
 def test_deep_formula_is_decided(tmp_path):
