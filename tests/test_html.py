@@ -3,6 +3,7 @@ writer, the CLI and the server over HTTP. (The browser flows are in test_html_br
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -14,12 +15,16 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from markupsafe import escape
 
 from nsp.graph.provenance import to_json
-from nsp.html.layout import layered, overview
+from nsp.html.change import changed_span
+from nsp.html.layout import GAP_Y, NODE_H, layered, overview
 from nsp.html.load import BatchIndex, Entry, InputError, summarise
-from nsp.html.render import FULL_MAX, OVERVIEW_MAX, Links, proof_page
-from nsp.html.samples import SCRIPT, batch_records, hostile_graph, layered_graph, syllogism_graph
+from nsp.html.render import (FORMULA_CHARS, FORMULA_LINES, FULL_MAX, OVERVIEW_MAX, Links, Row, index_page,
+                             proof_page)
+from nsp.html.samples import (ATTR_BREAK, IMG, LONG_FORMULA, SCRIPT, batch_records, hostile_graph,
+                              hostile_mutant_graph, layered_graph, long_formula_graph, syllogism_graph)
 from nsp.html.server import PER_PAGE, make_server
 from nsp.html.site import write_site
 from tests.conftest import ROOT
@@ -273,6 +278,151 @@ def test_cli_html(tmp_path, proved):
     assert r.returncode == 2
     err = r.stderr.decode()
     assert err.startswith("nsp: error:") and "bad.jsonl:1" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- what a mutant changed; long formulas
+
+
+def mutate_folio(tmp_path: Path, stories: int = 3) -> Path:
+    """Real ``nsp synth mutate`` output for the first FOLIO rows shipped in data/ (one story whose
+    mutants mostly share their conclusion: a premise was rewritten by different laws)."""
+    data = tmp_path / "stories.jsonl"
+    rows = (ROOT / "data" / "folio-gold-sample.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    data.write_text("".join(rows[:stories]), encoding="utf-8")
+    out = tmp_path / "mutants.jsonl"
+    r = nsp("synth", "mutate", data, "-o", out, "--no-progress")
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_changed_span_is_the_changed_sub_formula():
+    def parts(a, b):
+        p, s = changed_span(a, b)
+        return a[p:len(a) - s], b[p:len(b) - s]
+
+    assert parts("∀x (Fish(x) → ¬Plant(x))", "∀x (Plant(x) → ¬Fish(x))") == (
+        "Fish(x) → ¬Plant(x)", "Plant(x) → ¬Fish(x)")  # not "Fish(x) → ¬Plant" (a cut name)
+    # No dangling connective: the whole operand group.
+    assert parts("∀x (A(x) → B(x))", "∀x (¬A(x) ∨ B(x))") == ("A(x) → B(x)", "¬A(x) ∨ B(x)")
+    assert parts("¬Paper(eel)", "¬¬¬Paper(eel)") == ("Paper(eel)", "¬¬Paper(eel)")  # ¬ takes its operand
+    assert parts("L(realMadrid) ∧ L(barca)", "L(barca) ∧ L(realMadrid)") == (
+        "L(realMadrid) ∧ L(barca)", "L(barca) ∧ L(realMadrid)")  # never "(realMadrid) ∧ …"
+    assert parts("P(a, b) ∧ Q(c)", "P(a, d) ∧ Q(c)") == ("b", "d")
+    assert parts("same", "same") == ("", "")
+    assert parts("((((", "))))") == ("((((", "))))")  # unbalanced text: no crash
+    big = " ∧ ".join(f"P{i}(x)" for i in range(1500))
+    assert parts(big, big.replace("P750(x)", "¬P750(x)")) == ("P750(x)", "¬P750(x)")
+
+
+def test_index_tells_alike_mutants_apart(tmp_path):
+    out = mutate_folio(tmp_path)
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    index = BatchIndex([out])
+    assert len(index) == len(records) >= 4
+    for rec, s in zip(records, index.summaries):
+        c, pos = s.change, rec["position"]
+        rule = {"premise": "strengthen", "conclusion": "apply"}[pos["target"]]  # an implication applied
+        assert c is not None and c.how == (rec["law"] or rule)
+        assert c.where == ("conclusion" if pos["target"] == "conclusion" else f"p{pos['index'] + 1}")
+        changed = rec["conclusion"] if pos["target"] == "conclusion" else rec["premises"][pos["index"]]
+        assert c.after == changed and c.part and c.part in changed  # the new formula, its changed part marked
+        before = rec["parent_conclusion"] if pos["target"] == "conclusion" else rec["parent_premises"][pos["index"]]
+        assert c.before == before and c.old in before
+    by_conclusion: dict[str, list[int]] = {}
+    for i, s in enumerate(index.summaries):
+        by_conclusion.setdefault(s.headline, []).append(i)
+    alike = max(by_conclusion.values(), key=len)
+    assert len(alike) >= 3
+    laws = {records[i]["law"] for i in alike}
+    assert len(laws) >= 3  # the story's mutants with one conclusion: rewritten by different laws
+    assert index.matching(laws_one := sorted(laws)[0]) == [i for i, r in enumerate(records) if r["law"] == laws_one]
+    # The index shows it: each row's change cell (law, where, the changed formula with its new
+    # part marked) differs between mutants whose conclusions are the same.
+    write_site([out], tmp_path / "site")
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr>(.*?)</tr>", page.split("<tbody>")[1], re.S)
+    assert len(rows) == len(records)
+    cells = [re.search(r'<td class="change">(.*?)</td>', r, re.S) for r in rows]
+    assert all(cells)
+    shown = [html.unescape(re.sub(r"<[^>]+>", "", c.group(1))) for c in cells]
+    assert len({shown[i] for i in alike}) == len(alike)
+    for i in alike:
+        c = index.summaries[i].change
+        assert c.how in shown[i] and c.where in shown[i] and c.after in " ".join(shown[i].split())
+        assert f"<mark>{escape(c.part)}</mark>" in cells[i].group(1)
+        assert f'title="{escape(c.where)} before: {escape(c.before)}"' in cells[i].group(1)
+    # Graphs that are not mutants get no change column.
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps(to_json(long_formula_graph()), ensure_ascii=False), encoding="utf-8")
+    write_site([plain], tmp_path / "plain-site")
+    assert "td class=\"change\"" not in (tmp_path / "plain-site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_hostile_change_is_escaped():
+    data = to_json(hostile_mutant_graph())
+    summary, search = summarise(data, {"id": "m" + SCRIPT, "graph": data}, "x:1", "x", 1)
+    c = summary.change
+    assert (c.how, c.where, c.using) == (SCRIPT, "p1" + IMG, "p2" + ATTR_BREAK)
+    assert IMG in c.after and SCRIPT in c.before
+    page = index_page([Row(0, "p/000001.html", summary)], {"rule": [], "role": [], "outcome": [], "dataset": []}, 1,
+                      static_search=[[search.decode(), "", "", [], []]])
+    assert "<script>alert" not in page and "<img" not in page and 'onmouseover="alert' not in page
+    cell = re.search(r'<td class="change">(.*?)</td>', page, re.S).group(1)
+    assert escape(SCRIPT) in cell and escape(IMG) in cell and escape(ATTR_BREAK) in cell
+    assert page.count("<script") == 2  # the search data and the page script
+
+
+def _node_markup(page: str, label: str) -> str:
+    return re.search(r'<a class="n [^"]*"[^>]*>(?:(?!</a>).)*?<text class="h" x="10" y="18">'
+                     + re.escape(html.escape(label)) + r" ·.*?</a>", page, re.S).group(0)
+
+
+def test_long_formula_wraps_and_its_box_grows():
+    g = long_formula_graph()
+    data = to_json(g)
+    summary, _ = summarise(data, data, "x:1", "x", 1)
+    page = proof_page(Entry(g, summary, data), 1, 1, Links("i.html"))
+    box = _node_markup(page, "p1")
+    lines = [(int(y), html.unescape(t)) for y, t in re.findall(r'<text class="f" x="10" y="(\d+)">(.*?)</text>', box)]
+    assert len(lines) > 3 and all(len(t) <= FORMULA_CHARS for _, t in lines)
+    assert "".join(t for _, t in lines).replace(" ", "") == LONG_FORMULA.replace(" ", "")  # nothing cut off
+    assert "…" not in "".join(t for _, t in lines)
+    said = [(int(y), html.unescape(t)) for y, t in re.findall(r'<text class="s" x="10" y="(\d+)">(.*?)</text>', box)]
+    assert " ".join(t for _, t in said) == "“" + g.nodes[next(iter(g))]["text"] + "”"  # the sentence too
+    sentence = [y for y, _ in said]
+    assert len(sentence) > 1 and sentence[0] > lines[-1][0]
+    height = int(re.search(r'<rect width="\d+" height="(\d+)"', box).group(1))
+    foot = int(re.search(r'<text class="r" x="10" y="(\d+)">', box).group(1))
+    assert height > NODE_H and foot == height - 10 and foot > sentence[-1]
+    assert f"<title>{html.escape(LONG_FORMULA)}" in box  # and the whole text on hover
+    short = _node_markup(page, "p2")
+    assert '<rect width="280" height="82"' in short  # a short formula keeps the standard box
+    # The tall box pushes the next layer down: the theorem starts below it, edges leave its bottom.
+    y_long = int(re.search(r"translate\(\d+,(\d+)\)", box).group(1))
+    y_thm = int(re.search(r"translate\(\d+,(\d+)\)", _node_markup(page, "theorem")).group(1))
+    assert y_thm >= y_long + height + GAP_Y
+    # Beyond FORMULA_LINES lines the text is cut, and whole in the tooltip.
+    huge = " ∨ ".join(f"Predicate{i}(x)" for i in range(200))
+    g2 = long_formula_graph()
+    g2.nodes[next(n for n in g2 if g2.nodes[n].get("label") == "p1")]["formula"] = huge
+    d2 = to_json(g2)
+    s2, _ = summarise(d2, d2, "x:1", "x", 1)
+    box2 = _node_markup(proof_page(Entry(g2, s2, d2), 1, 1, Links("i.html")), "p1")
+    cut = re.findall(r'<text class="f" x="10" y="\d+">(.*?)</text>', box2)
+    assert len(cut) == FORMULA_LINES and cut[-1].endswith("…") and f"<title>{huge}" in box2
+
+
+def test_layout_follows_box_heights():
+    g = layered_graph(60, width=8, seed=7)
+    tall = {n: NODE_H + 16 * (i % 4) for i, n in enumerate(sorted(g))}
+    lay = layered(g, heights=tall)
+    for u, v in g.edges:
+        pts = lay.routes[(u, v)]
+        assert pts[0][1] == lay.pos[u][1] + tall[u] and pts[-1][1] == lay.pos[v][1]
+        assert lay.pos[v][1] >= lay.pos[u][1] + tall[u] + GAP_Y  # no box reaches into a later layer
+    assert all(y + tall[n] + 24 <= lay.height for n, (_, y) in lay.pos.items())
+    assert lay.pos == layered(g, heights=tall).pos
+    assert layered(g).pos == layered(g, heights={n: NODE_H for n in g}).pos  # standard heights: as before
 
 
 # ---------------------------------------------------------------- server over HTTP

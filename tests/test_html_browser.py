@@ -21,7 +21,8 @@ import pytest
 
 from nsp.graph.provenance import to_json
 from nsp.html.render import FULL_MAX, OVERVIEW_MAX
-from nsp.html.samples import ATTR_BREAK, IMG, SCRIPT, batch_records, hostile_graph, layered_graph, syllogism_graph
+from nsp.html.samples import (ATTR_BREAK, IMG, LONG_FORMULA, SCRIPT, batch_records, hostile_graph,
+                              hostile_mutant_graph, layered_graph, long_formula_graph, syllogism_graph)
 from nsp.html.site import write_site
 from tests.conftest import ROOT
 
@@ -208,6 +209,75 @@ def test_folded_long_proof(browser, tmp_path):
         assert page.locator(f"#node-{k}").get_attribute("class").split()[-1] == "sel"
         chain = int(re.search(r"Dependency chain \((\d+)\)", page.locator("#panel").text_content()).group(1))
         assert page.locator("svg.dag a.n.anc").count() == chain > 0
+        w.check_clean()
+    finally:
+        w.close()
+
+
+def test_index_changes_and_whole_formulas_in_boxes(browser, tmp_path):
+    """Real ``nsp synth mutate`` output: rows whose conclusions are alike show different changes
+    (law, where, the changed formula with its new part marked). A long formula shows whole, in
+    lines that lie inside its box. A hostile mutant's change is text, never markup."""
+    stories = tmp_path / "stories.jsonl"
+    rows_in = (ROOT / "data" / "folio-gold-sample.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    stories.write_text("".join(rows_in[:3]), encoding="utf-8")
+    mutants = tmp_path / "mutants.jsonl"
+    r = subprocess.run([sys.executable, "-m", "nsp.cli", "synth", "mutate", str(stories), "-o", str(mutants),
+                        "--no-progress"], capture_output=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr
+    long = tmp_path / "long.json"
+    long.write_text(json.dumps(to_json(long_formula_graph()), ensure_ascii=False), encoding="utf-8")
+    evil = tmp_path / "evil.jsonl"
+    evil.write_text(json.dumps({"id": "evil-mutant", "graph": to_json(hostile_mutant_graph())},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    n = len(mutants.read_text(encoding="utf-8").splitlines())
+    site = tmp_path / "site"
+    write_site([mutants, long, evil], site)
+    w = Watched(browser, "file://")
+    page = w.page
+    try:
+        page.goto((site / "index.html").as_uri())
+        rows = page.locator("#proofs tbody tr")
+        conclusions = rows.locator("td.hl").all_inner_texts()
+        changes = rows.locator("td.change").all_inner_texts()
+        assert len(changes) == n + 2
+        alike: dict[str, list[int]] = {}
+        for i, c in enumerate(conclusions[:n]):
+            alike.setdefault(c, []).append(i)
+        group = max(alike.values(), key=len)
+        assert len(group) >= 3 and len({changes[i] for i in group}) == len(group)
+        for i in group:
+            cell = rows.nth(i).locator("td.change")
+            assert cell.locator(".chip.law").inner_text() and cell.locator(".at").inner_text().startswith("p")
+            mark = cell.locator("mark")
+            assert mark.is_visible() and mark.inner_text() in cell.locator("code.after").inner_text()
+        evil_cell = rows.nth(n + 1).locator("td.change")
+        assert evil_cell.locator(".chip.law").inner_text() == SCRIPT
+        assert IMG in evil_cell.locator("code.after").inner_text()
+        assert page.evaluate("document.querySelectorAll('img, [onmouseover], [onerror]').length") == 0
+        page.fill("#q", page.locator("td.change .chip.law").first.inner_text())  # the law is searchable
+        assert 0 < page.locator("#proofs tbody tr:not([hidden])").count() < n
+        # The long formula's page: every line of the box inside the box, the whole formula shown.
+        page.goto((site / "p" / f"{n + 1:06d}.html").as_uri())
+        box = node(page, "p1")
+        lines = box.locator("text.f").all_text_contents()
+        assert len(lines) > 3 and "".join(lines).replace(" ", "") == LONG_FORMULA.replace(" ", "")
+        geometry = box.evaluate("""a => {
+            const r = a.querySelector("rect").getBBox();
+            const t = Array.from(a.querySelectorAll("text"), e => e.getBBox());
+            return {rect: [r.x, r.y, r.width, r.height],
+                    text: [Math.min(...t.map(b => b.x)), Math.min(...t.map(b => b.y)),
+                           Math.max(...t.map(b => b.x + b.width)), Math.max(...t.map(b => b.y + b.height))]};
+        }""")
+        x, y, width, height = geometry["rect"]
+        left, top, right, bottom = geometry["text"]
+        assert x <= left and y <= top and right <= x + width and bottom <= y + height, geometry
+        assert height > 82  # taller than a standard box
+        for other in ("p2", "theorem"):  # no box overlaps another
+            o = node(page, other).locator("rect").bounding_box()
+            b = box.locator("rect").bounding_box()
+            assert (o["x"] >= b["x"] + b["width"] or o["x"] + o["width"] <= b["x"]
+                    or o["y"] >= b["y"] + b["height"] or o["y"] + o["height"] <= b["y"]), other
         w.check_clean()
     finally:
         w.close()

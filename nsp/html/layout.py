@@ -12,7 +12,9 @@
    run without it and the last ordering is kept (``Layout.crossings`` is then -1).
 4. Coordinates: with the order fixed, each layer's x positions are the least-squares closest to
    the mean x of its neighbours subject to minimum spacing, solved exactly by pool-adjacent-
-   violators; alternating down and up passes.
+   violators; alternating down and up passes. Boxes share one width; each may have its own
+   height (``heights``, e.g. a wrapped formula): a layer is as tall as its tallest box, boxes
+   are aligned at the layer's top, and edges leave from each box's own bottom.
 
 Everything is deterministic: ties are broken by node id, never by hash or set order.
 Coordinates are integers (top-left of a node box; routes are lists of points).
@@ -49,6 +51,10 @@ class Layout:
     crossings: int = 0
     node_w: int = NODE_W
     node_h: int = NODE_H
+    heights: dict = field(default_factory=dict)  # node -> box height, where not node_h
+
+    def box_h(self, n) -> int:
+        return self.heights.get(n, self.node_h)
 
 
 def _sort_key(n) -> tuple:
@@ -144,9 +150,11 @@ def _pava(targets: list[float], offs: list[float]) -> list[float]:
 
 
 def layered(g: nx.DiGraph, node_w: int = NODE_W, node_h: int = NODE_H, gap_x: int = GAP_X, gap_y: int = GAP_Y,
-            dummy_budget: int | None = None, key=_sort_key) -> Layout:
+            dummy_budget: int | None = None, key=_sort_key, heights: dict | None = None) -> Layout:
     """Lay out ``g`` (see the module docstring). ``g`` is not changed. ``key`` orders each layer
-    before the sweeps (and so breaks their ties); it must be a total order on the nodes."""
+    before the sweeps (and so breaks their ties); it must be a total order on the nodes.
+    ``heights`` gives a node's box height where it is not ``node_h``."""
+    tall = {n: h for n, h in (heights or {}).items() if n in g and h != node_h}
     back = back_edges(g)
     layers = _layers(g, back, key)
     layer = {n: i for i, gen in enumerate(layers) for n in gen}
@@ -186,39 +194,44 @@ def layered(g: nx.DiGraph, node_w: int = NODE_W, node_h: int = NODE_H, gap_x: in
     shift = MARGIN - min_left
     pos = {}
     centre = {}
-    row = node_h + gap_y
+    h = tall.get
+    rows = [max((h(n, node_h) for n in lay if not isinstance(n, _Dummy)), default=node_h) for lay in order]
+    tops = [MARGIN]
+    for r in rows:
+        tops.append(tops[-1] + r + gap_y)
     for k, lay in enumerate(order):
         for n in lay:
             cx = round(xs[n] + shift)
             centre[n] = cx
             if not isinstance(n, _Dummy):
-                pos[n] = (cx - node_w // 2, MARGIN + k * row)
+                pos[n] = (cx - node_w // 2, tops[k])
     routes = {}
     for (u, v), chain in chains.items():
         (ux, uy), (vx, vy) = pos[u], pos[v]
         if (u, v) in back:  # drawn from u's top up to v's bottom, off-centre to stay visible
             off = node_w // 4
             pts = [(ux + node_w // 2 + off, uy)]
-            pts += [p for d in reversed(chain) for p in ((centre[d], MARGIN + layer[d] * row + node_h),
-                                                         (centre[d], MARGIN + layer[d] * row))]
-            pts.append((vx + node_w // 2 + off, vy + node_h))
+            pts += [p for d in reversed(chain) for p in ((centre[d], tops[layer[d]] + rows[layer[d]]),
+                                                         (centre[d], tops[layer[d]]))]
+            pts.append((vx + node_w // 2 + off, vy + h(v, node_h)))
         else:
-            pts = [(ux + node_w // 2, uy + node_h)]
-            pts += [p for d in chain for p in ((centre[d], MARGIN + layer[d] * row),
-                                               (centre[d], MARGIN + layer[d] * row + node_h))]
+            pts = [(ux + node_w // 2, uy + h(u, node_h))]
+            pts += [p for d in chain for p in ((centre[d], tops[layer[d]]),
+                                               (centre[d], tops[layer[d]] + rows[layer[d]]))]
             pts.append((vx + node_w // 2, vy))
         routes[(u, v)] = pts
     _spread_ports(routes, pos, node_w)
     for u, v in g.edges:
         if u == v:
             x, y = pos[u]
-            routes[(u, v)] = [(x + node_w, y + node_h // 2), (x + node_w + 20, y + node_h // 2)]
+            mid = y + h(u, node_h) // 2
+            routes[(u, v)] = [(x + node_w, mid), (x + node_w + 20, mid)]
     right = max((x + node_w for x, _ in pos.values()), default=0)
     right = max([right] + [centre[d] + DUMMY_W for d in centre if isinstance(d, _Dummy)])
     width = right + MARGIN
-    height = MARGIN * 2 + max(len(order), 1) * row - gap_y
+    height = tops[-1] - gap_y + MARGIN if order else MARGIN * 2 + node_h
     return Layout({n: pos[n] for n in g}, {n: layer[n] for n in g}, routes, back, width, height, crossings,
-                  node_w, node_h)
+                  node_w, node_h, tall)
 
 
 def _spread_ports(routes: dict, pos: dict, node_w: int) -> None:

@@ -18,6 +18,8 @@ comes from the record and the graph:
     headline  the formula of its main fact: the record's ``mutant_id`` node, else the sink
               (a fact nothing is derived from) with the highest role (theorem, mutant,
               conjecture, derived, ...), ties by id
+    change    for a mutant's graph: the law or rule applied, where, and the changed sub-formula
+              (:mod:`nsp.html.change`); the law is also search text
 
 A :class:`BatchIndex` scans the files once, keeping per entry only ``(file, offset, length,
 position in a top-level array)``, the summary and a lower-case UTF-8 search text; an entry's
@@ -38,6 +40,7 @@ import networkx as nx
 
 from nsp import jsonio
 from nsp.graph.provenance import from_json
+from nsp.html.change import Change, change_of
 
 SUFFIXES = (".json", ".jsonl", ".ndjson")
 ROLE_RANK = {"theorem": 0, "mutant": 1, "conjecture": 2, "derived": 3, "axiom": 4, "premise": 5}
@@ -61,6 +64,7 @@ class Summary:
     edges: int
     headline: str
     where: str  # "FILE:LINE" of the entry's JSON value
+    change: Change | None = None  # what a mutant's graph changed (None: not a mutant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +150,11 @@ def summarise(data: dict, record: dict, where: str, stem: str, number: int) -> t
     headline = _text(main.get("formula")) if main else ""
     if len(headline) > HEADLINE_CHARS:
         headline = headline[: HEADLINE_CHARS - 1] + "…"
+    change = change_of(nodes, edges, rec)
+    if change is not None and change.how:
+        seen[change.how] = None
     summary = Summary(title, outcome, dataset, tuple(sorted(rules - {""})), tuple(sorted(roles - {""})),
-                      len(nodes), len(edges), headline, where)
+                      len(nodes), len(edges), headline, where, change)
     search = normalise("\n".join(seen)).encode("utf-8")
     return summary, search
 
@@ -262,7 +269,8 @@ class BatchIndex:
                     s, search = summarise(found[0], found[1], where, path.stem, count)
                     s = Summary(s.title, intern.setdefault(s.outcome, s.outcome),
                                 intern.setdefault(s.dataset, s.dataset), intern.setdefault(s.rules, s.rules),
-                                intern.setdefault(s.roles, s.roles), s.nodes, s.edges, s.headline, s.where)
+                                intern.setdefault(s.roles, s.roles), s.nodes, s.edges, s.headline, s.where,
+                                s.change)
                     self._file.append(fid)
                     self._offset.append(offset)
                     self._length.append(length)

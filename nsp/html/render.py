@@ -7,7 +7,11 @@ attributes) is escaped for HTML/SVG, and data for scripts is JSON with ``<``, ``
 U+2028 and U+2029 written as ``\\uXXXX`` so it cannot close its ``<script>`` element. Scripts
 put data in the page with ``textContent`` only.
 
-A proof page draws the DAG as inline SVG (layout: :mod:`nsp.html.layout`). A graph of more than
+A proof page draws the DAG as inline SVG (layout: :mod:`nsp.html.layout`). A fact's box shows
+its whole formula, wrapped at spaces into lines of ``FORMULA_CHARS`` (a longer word is split),
+and its sentence the same way; the box is as tall as its lines. Only beyond ``FORMULA_LINES`` /
+``SENTENCE_LINES`` lines is the text cut ("…"); the whole text is then in the box's tooltip and
+in the step panel. A graph of more than
 ``FULL_MAX`` facts is first shown folded: the conclusions and up to ``OVERVIEW_DEPTH`` steps
 behind them (at most ``OVERVIEW_MAX`` facts), each fact with hidden sources getting a clickable
 summary ("⋯ N hidden steps"); the whole graph's SVG markup waits, unparsed, in a
@@ -34,7 +38,7 @@ import networkx as nx
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from nsp.html.layout import GAP_Y, Layout, _sort_key, layered, overview
+from nsp.html.layout import GAP_Y, NODE_H, Layout, _sort_key, layered, overview
 from nsp.html.load import Entry, Summary
 
 HERE = Path(__file__).resolve().parent
@@ -43,8 +47,11 @@ FULL_MAX = 200
 OVERVIEW_MAX = 120
 OVERVIEW_DEPTH = 6
 STEP_LIST_MAX = 400  # facts listed in the page's text table (larger graphs: the panel only)
-FORMULA_CHARS = 36
+FORMULA_CHARS = 36  # per line in a box (12px monospace: 36 characters fill the box's 260px)
 SENTENCE_CHARS = 40
+FORMULA_LINES = 12
+SENTENCE_LINES = 4
+LINE_H = 16  # pixels between wrapped lines
 RECORD_CHARS = 20_000
 SHOWN_ATTRS = ("formula", "text", "source_text", "label", "role", "rule", "checked_by", "id")
 OUTCOMES = ("True", "False", "Uncertain", "Inconsistent", "Unknown")
@@ -65,6 +72,32 @@ def script_json(value) -> str:
 def shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def wrap(text: str, width: int, most: int) -> list[str]:
+    """``text`` (white space collapsed) in lines of at most ``width`` characters, broken at spaces
+    (a longer word is split). At most ``most`` lines: when text is left over, the last line ends
+    in "…"."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if len(lines) > most:
+            break
+        if line and len(line) + 1 + len(word) <= width:
+            line += " " + word
+            continue
+        if line:
+            lines.append(line)
+        while len(word) > width and len(lines) <= most:
+            lines.append(word[:width])
+            word = word[width:]
+        line = word
+    if line:
+        lines.append(line)
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][: width - 1] + "…"
+    return lines
 
 
 def _str(value) -> str:
@@ -158,6 +191,25 @@ def page_data(g: nx.DiGraph, facts: list[Fact], order: list, number: dict) -> di
 # ---------------------------------------------------------------- SVG
 
 
+@dataclass(frozen=True)
+class Box:
+    """The text lines of a fact's box and the height they need."""
+
+    formula: tuple[str, ...]
+    sentence: tuple[str, ...]
+    height: int
+
+
+def box_of(f: Fact, node_h: int = NODE_H) -> Box:
+    """Formula lines from y=38 and sentence lines 18px below them, each ``LINE_H`` apart; the
+    rule line sits 10px above the bottom, 26px below the last text line (one formula line and one
+    sentence line fill the standard ``node_h``)."""
+    formula = tuple(wrap(f.formula, FORMULA_CHARS, FORMULA_LINES)) or ("",)
+    sentence = tuple(wrap("“" + f.sentence + "”", SENTENCE_CHARS, SENTENCE_LINES)) if f.sentence else ()
+    last = 38 + LINE_H * (len(formula) - 1) + ((18 + LINE_H * (len(sentence) - 1)) if sentence else 0)
+    return Box(formula, sentence, max(node_h, last + 26))
+
+
 def _path(points: Sequence[tuple[int, int]]) -> str:
     (x0, y0), rest = points[0], points[1:]
     parts = [f"M{x0},{y0}"]
@@ -173,8 +225,10 @@ def _path(points: Sequence[tuple[int, int]]) -> str:
     return " ".join(parts)
 
 
-def svg(g: nx.DiGraph, layout: Layout, facts: list[Fact], number: dict, folds: dict, view: str) -> str:
-    """The drawing of ``g`` (a view of the page's graph) as one ``<svg>`` element."""
+def svg(g: nx.DiGraph, layout: Layout, facts: list[Fact], number: dict, folds: dict, view: str,
+        boxes: Sequence[Box] | None = None) -> str:
+    """The drawing of ``g`` (a view of the page's graph) as one ``<svg>`` element. ``boxes[k]``
+    is fact ``k``'s box (the one its layout height came from); made here when not given."""
     w, h = layout.width, layout.height
     nw, nh = layout.node_w, layout.node_h
     tooltips = len(layout.pos) <= FULL_MAX
@@ -208,19 +262,26 @@ def svg(g: nx.DiGraph, layout: Layout, facts: list[Fact], number: dict, folds: d
                 f'step{"s" if hidden != 1 else ""} — show</text></a>')
             continue
         f = facts[number[n]]
+        box = boxes[f.k] if boxes is not None else box_of(f, nh)
+        bh = layout.box_h(n)
         head = f"{f.name} · {f.role}" if f.role else f.name
         foot = (f.rule or "no rule") + (f" · {f.checked_by}" if f.checked_by else "")
         tip = f.formula + (f"\n“{f.sentence}”" if f.sentence else "")
-        lines = [f'<text class="h" x="10" y="18">{esc(shorten(head, 38))}</text>',
-                 f'<text class="f" x="10" y="38">{esc(shorten(f.formula, FORMULA_CHARS))}</text>']
-        if f.sentence:
-            lines.append(f'<text class="s" x="10" y="56">{esc(shorten("“" + f.sentence + "”", SENTENCE_CHARS))}</text>')
-        lines.append(f'<text class="r" x="10" y="{nh - 10}">{esc(shorten(foot, 40))}</text>')
+        lines = [f'<text class="h" x="10" y="18">{esc(shorten(head, 38))}</text>']
+        ty = 38
+        for line in box.formula:
+            lines.append(f'<text class="f" x="10" y="{ty}">{esc(line)}</text>')
+            ty += LINE_H
+        ty += 18 - LINE_H
+        for line in box.sentence:
+            lines.append(f'<text class="s" x="10" y="{ty}">{esc(line)}</text>')
+            ty += LINE_H
+        lines.append(f'<text class="r" x="10" y="{bh - 10}">{esc(shorten(foot, 40))}</text>')
         role = f.role if f.role in ("axiom", "premise", "derived", "theorem", "conjecture", "mutant") else "other"
         title = f"<title>{esc(tip)}</title>" if tooltips else ""  # large views: added on hover by the script
         out.append(f'<a class="n role-{role}" id="node-{f.k}" href="#n-{f.k}" data-k="{f.k}" '
                    f'transform="translate({x},{y})">{title}'
-                   f'<rect width="{nw}" height="{nh}" rx="7"/>{"".join(lines)}</a>')
+                   f'<rect width="{nw}" height="{bh}" rx="7"/>{"".join(lines)}</a>')
     out.append("</g></svg>")
     return "".join(out)
 
@@ -265,13 +326,16 @@ def proof_page(entry: Entry, position: int, total: int, links: Links) -> str:
     g = entry.graph
     facts, order, number = facts_of(g)
     folded = len(g) > FULL_MAX
+    boxes = [box_of(f) for f in facts]
+    heights = {n: boxes[number[n]].height for n in g if boxes[number[n]].height != NODE_H}
     if folded:
         shown, folds = overview(g, OVERVIEW_MAX, OVERVIEW_DEPTH)
-        main_svg = svg(g, layered(_with_folds(g, shown, folds), key=layer_key(g)), facts, number, folds, "overview")
-        full_svg = svg(g, layered(g, key=layer_key(g)), facts, number, {}, "full")
+        main_svg = svg(g, layered(_with_folds(g, shown, folds), key=layer_key(g), heights=heights), facts, number,
+                       folds, "overview", boxes)
+        full_svg = svg(g, layered(g, key=layer_key(g), heights=heights), facts, number, {}, "full", boxes)
         n_shown = len(shown)
     else:
-        main_svg = svg(g, layered(g, key=layer_key(g)), facts, number, {}, "full")
+        main_svg = svg(g, layered(g, key=layer_key(g), heights=heights), facts, number, {}, "full", boxes)
         full_svg, n_shown = "", len(g)
     rec = {k: v for k, v in entry.record.items() if k not in ("graph", "nodes", "edges", "links")}
     if isinstance(rec.get("explanation"), dict):
@@ -309,6 +373,7 @@ def index_page(rows: Sequence[Row], facets: dict, total: int, *, static_search: 
     js = asset("index.js") if static_search is not None else asset("serve.js")
     return _env().get_template("index.html").render(
         rows=rows, facets=facets, total=total, static=static_search is not None, js=js, title=title,
+        changes=any(r.summary.change is not None for r in rows),
         search=Markup(script_json(static_search)) if static_search is not None else "",
         q=query or {}, matched=total if matched is None else matched, page=page, pages=pages,
         page_href=page_href or (lambda p: "#"),

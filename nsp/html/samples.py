@@ -3,6 +3,9 @@
 - :func:`syllogism_graph`: a three-step proof with sentences (premises -> lemma -> theorem, and a
   rewrite mutant using a law), the shape ``nsp synth mutate`` records;
 - :func:`hostile_graph`: text fields holding markup and quotes, to check pages escape them;
+- :func:`hostile_mutant_graph`: a mutant whose law, labels and formulas hold markup (the index's
+  change column);
+- :func:`long_formula_graph`: facts whose formulas and sentences need several lines in a box;
 - :func:`layered_graph`: a seeded random DAG of any size (``n`` facts in layers of ``width``);
 - :func:`batch_records`: JSONL records (``id``, ``dataset``, ``verdict``, ``graph``) cycling over
   a few hundred distinct small graphs, for batches of any length.
@@ -64,6 +67,41 @@ def hostile_graph() -> nx.DiGraph:
     thm = add_fact(g, And(_p("Evil", "x"), _p("Good", "y")), "theorem", rule=f"entailment</text>{SCRIPT}",
                    checked_by=f"<b>z3</b>{ATTR_BREAK}", label="conclusion", comment=f"</script>{SCRIPT}")
     add_derivation(g, [evil, other], thm, f"entailment</text>{SCRIPT}", kinds={evil: f"lemma{IMG}"})
+    return g
+
+
+def hostile_mutant_graph() -> nx.DiGraph:
+    """A mutant (``parent`` and ``lemma`` sources, as ``nsp synth mutate`` draws them) whose law,
+    labels and formula texts hold markup and quotes."""
+    g = new_graph(problem=f"hostile mutant {SCRIPT}")
+    parent = add_fact(g, _p("Evil", "x"), "premise", label=f"p1{IMG}")
+    lemma = add_fact(g, _p("Lemma", "x"), "premise", label=f"p2{ATTR_BREAK}")
+    mutant = add_fact(g, _p("Evil2", "x"), "mutant", rule="strengthen", checked_by="z3", law=SCRIPT)
+    add_derivation(g, [parent, lemma], mutant, "strengthen", kinds={parent: "parent", lemma: "lemma"})
+    thm = add_fact(g, _p("Goal", "x"), "theorem", rule="entailment", checked_by="z3", label="goal")
+    add_derivation(g, [mutant], thm, "entailment")
+    g.nodes[parent]["formula"] = f"Good(x) ∧ {SCRIPT}{ATTR_BREAK}"
+    g.nodes[mutant]["formula"] = f"Good(x) ∧ {IMG}{ATTR_BREAK}"
+    return g
+
+
+LONG_FORMULA = ("∀x ((Student(x) ∧ RegularlyDrinks(x, coffee) ∧ ¬UnawareThatCaffeineIsADrug(x)) → "
+                "(DependentOn(x, caffeine) ∨ JokesAboutBeingAddictedTo(x, caffeine) ∨ "
+                "Takes(x, aVeryLongCourseNameWithoutAnySpacesInItAtAll)))")
+
+
+def long_formula_graph() -> nx.DiGraph:
+    """A premise whose formula and sentence need several lines each (the formula has a word
+    longer than a line), a short premise beside it, and a theorem from both."""
+    g = new_graph(problem="long formulas", outcome="True", dataset="demo")
+    long = add_fact(g, _p("Long", "x"), "premise", label="p1",
+                    text="Every student who regularly drinks coffee and knows that caffeine is a drug "
+                         "depends on caffeine or jokes about being addicted to it.")
+    g.nodes[long]["formula"] = LONG_FORMULA
+    short = add_fact(g, _p("Student", "rina"), "premise", label="p2")
+    thm = add_fact(g, _p("DependentOn", "rina", "caffeine"), "theorem", rule="entailment", checked_by="z3",
+                   label="theorem")
+    add_derivation(g, [long, short], thm, "entailment")
     return g
 
 

@@ -33,6 +33,23 @@
     return Math.max(0.8, Math.min(1, (viewport.clientWidth - 8) / w));
   }
 
+  // Box text is wrapped in Python for a 12px monospace font; where the browser's font runs wider
+  // (another font, a fallback glyph), a line is squeezed into its box rather than spilling out.
+  const FIT_MAX = 400;
+  function fitText(root) {
+    const boxes = root.querySelectorAll("a.n");
+    if (boxes.length > FIT_MAX) return;  // large views: measuring every line costs more than it helps
+    for (const a of boxes) {
+      const room = +a.querySelector("rect").getAttribute("width") - 18;  // text starts at x=10
+      for (const t of a.querySelectorAll("text")) {
+        if (t.getComputedTextLength() > room) {
+          t.setAttribute("textLength", String(room));
+          t.setAttribute("lengthAdjust", "spacingAndGlyphs");
+        }
+      }
+    }
+  }
+
   function showFull() {
     const t = document.getElementById("full-view");
     if (!t) return;
@@ -47,6 +64,7 @@
     const note = document.getElementById("folded-note");
     if (note) note.textContent = "Showing all " + N.length.toLocaleString("en") + " facts.";
     applyZoom();
+    fitText(svg);
   }
 
   function edgesByTarget() {
@@ -172,6 +190,7 @@
   window.addEventListener("hashchange", route);
   zoom = fitZoom();
   applyZoom();
+  if (svg) fitText(svg);
   route();
   document.body.dataset.ready = "1";
 })();
