@@ -15,7 +15,6 @@ atomically (temp file + ``os.replace``) in item order.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import stat
@@ -23,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from nsp.files import file_sha256  # noqa: F401 - the journal header's input hash, imported from here
 from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
@@ -102,12 +102,13 @@ class JobConflict(Exception):
 JOURNAL_FORMAT = "nsp-journal/1"
 
 
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def side_paths(out: str | Path, *extra: str) -> dict[str, Path]:
+    """A batch job's files beside its output ``OUT.jsonl``: ``OUT.<kind>.jsonl`` for each kind of
+    ``extra`` and for ``errors``, ``OUT.stats.json``, and the journal ``OUT.jsonl.journal``."""
+    out = Path(out)
+    stem = out.name[: -len(".jsonl")] if out.name.endswith(".jsonl") else out.name
+    paths = {kind: out.with_name(f"{stem}.{kind}.jsonl") for kind in (*extra, "errors")}
+    return {**paths, "stats": out.with_name(stem + ".stats.json"), "journal": out.with_name(out.name + ".journal")}
 
 
 def _line(obj) -> bytes:

@@ -36,8 +36,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from nsp import jsonio
-from nsp.records import JobProgress, Journal, OutputError, check_output, file_sha256, write_atomic
+from nsp.errors import BadInput
+from nsp.items import read_rows
+from nsp.records import JobProgress, Journal, OutputError, check_output, file_sha256, side_paths, write_atomic
 from nsp.workers import JobError, MissingDependency, run_journaled  # noqa: F401 - MissingDependency: for callers
 from nsp.workers import mp_context as _mp_context  # noqa: F401 - synth.explore's pool
 from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
@@ -75,60 +76,43 @@ class JobResult:
         return asdict(self)
 
 
-def side_paths(out: Path) -> dict[str, Path]:
-    stem = out.name[: -len(".jsonl")] if out.name.endswith(".jsonl") else out.name
-    return {
-        "errors": out.with_name(stem + ".errors.jsonl"),
-        "stats": out.with_name(stem + ".stats.json"),
-        "journal": out.with_name(out.name + ".journal"),
-    }
-
-
 # ---------------------------------------------------------------- input
 
 
 def read_items(path: Path) -> tuple[list[dict], list[dict]]:
-    """Items in input order, and errors for lines that are not items."""
+    """Items in input order (the one item reader, :mod:`nsp.items`), and errors for lines that are not items."""
     items: dict[str, dict] = {}
     errors: list[dict] = []
     try:
-        f = path.open("r", encoding="utf-8")
-    except OSError as e:
-        raise JobError(f"{path}: {e.strerror or e}") from None
-    with f:
-        for no, line in enumerate(f, 1):
-            if not line.strip():
+        lines = list(read_rows(path))
+    except BadInput as e:
+        raise JobError(str(e)) from None
+    for no, obj, error in lines:
+        if error:
+            errors.append({"id": f"line-{no}", "kind": "bad-input", "error": error})
+            continue
+        if "premises-FOL" in obj:
+            sid = obj.get("story_id", obj.get("example_id", f"line{no}"))
+            item_id = f"folio-story-{sid}"
+            item = items.setdefault(item_id, {
+                "id": item_id, "kind": "folio", "syntax": "folio",
+                "premises": obj["premises-FOL"], "conclusions": [],
+            })
+            conc = obj.get("conclusion-FOL")
+            if isinstance(conc, str) and conc not in item["conclusions"]:
+                item["conclusions"].append(conc)
+        elif "premises" in obj and "conclusion" in obj:
+            item_id = str(obj.get("id", f"line-{no}"))
+            if item_id in items:
+                errors.append({"id": f"line-{no}", "kind": "bad-input", "error": f"duplicate id {item_id!r}"})
                 continue
-            try:
-                obj = jsonio.loads(line)
-            except json.JSONDecodeError as e:
-                errors.append({"id": f"line-{no}", "kind": "bad-input", "error": f"invalid JSON: {e.msg}"})
-                continue
-            if not isinstance(obj, dict):
-                errors.append({"id": f"line-{no}", "kind": "bad-input", "error": "not a JSON object"})
-                continue
-            if "premises-FOL" in obj:
-                sid = obj.get("story_id", obj.get("example_id", f"line{no}"))
-                item_id = f"folio-story-{sid}"
-                item = items.setdefault(item_id, {
-                    "id": item_id, "kind": "folio", "syntax": "folio",
-                    "premises": obj["premises-FOL"], "conclusions": [],
-                })
-                conc = obj.get("conclusion-FOL")
-                if isinstance(conc, str) and conc not in item["conclusions"]:
-                    item["conclusions"].append(conc)
-            elif "premises" in obj and "conclusion" in obj:
-                item_id = str(obj.get("id", f"line-{no}"))
-                if item_id in items:
-                    errors.append({"id": f"line-{no}", "kind": "bad-input", "error": f"duplicate id {item_id!r}"})
-                    continue
-                items[item_id] = {
-                    "id": item_id, "kind": "theorem", "syntax": obj.get("syntax", "auto"),
-                    "premises": obj["premises"], "conclusions": [obj["conclusion"]],
-                }
-            else:
-                errors.append({"id": f"line-{no}", "kind": "bad-input",
-                               "error": 'expected "premises-FOL" (FOLIO) or "premises" and "conclusion"'})
+            items[item_id] = {
+                "id": item_id, "kind": "theorem", "syntax": obj.get("syntax", "auto"),
+                "premises": obj["premises"], "conclusions": [obj["conclusion"]],
+            }
+        else:
+            errors.append({"id": f"line-{no}", "kind": "bad-input",
+                           "error": 'expected "premises-FOL" (FOLIO) or "premises" and "conclusion"'})
     return list(items.values()), errors
 
 

@@ -51,6 +51,8 @@ from typing import Sequence
 
 import networkx as nx
 
+from nsp.errors import BadInput
+from nsp.files import read_text
 from nsp.graph.provenance import add_derivation, add_fact, dumps, new_graph
 from nsp.logic.canon import content_id
 from nsp.logic.ir import Eq, Forall, Node
@@ -119,9 +121,9 @@ def read_axioms(path: str | Path) -> list[Node]:
     """Formulas of an axiom file (FOLIO syntax, one per line, ``#`` comments)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ExploreError(f"{path}: {getattr(e, 'strerror', None) or e}") from None
+        text = read_text(path)
+    except BadInput as e:
+        raise ExploreError(str(e)) from None
     out = []
     for no, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()

@@ -13,13 +13,12 @@ rate. Each disagreement gets the reason nsp's own facts give for it (:func:`_rea
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nsp import jsonio
-from nsp.logic.problem import ProblemError, read_text_file
+from nsp.items import read_document
+from nsp.logic.problem import ProblemError
 from nsp.parse.pipeline import read_dataset
 from nsp.parse.replay import read_replay
 from nsp.logic.syntax import FormulaSyntaxError, parse
@@ -71,10 +70,7 @@ class Agreement:
 
 def read_reference(path: str | Path) -> list[list[str]]:
     path = Path(path)
-    try:
-        data = jsonio.loads(read_text_file(path))
-    except json.JSONDecodeError as e:
-        raise ProblemError(f"invalid JSON ({e.msg})", f"{path}:{e.lineno}:{e.colno}") from None
+    data = read_document(path)
     if not (isinstance(data, list) and all(isinstance(r, list) and all(isinstance(v, str) for v in r) for r in data)):
         raise ProblemError("expected a list of per-problem lists of verdict strings", str(path))
     return data

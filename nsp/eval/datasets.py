@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from nsp import jsonio
-from nsp.logic.problem import ProblemError, read_text_file
+from nsp.files import read_text
+from nsp.items import UniqueIds, rows
 
 LABELS = {"true": "True", "false": "False", "uncertain": "Uncertain", "unknown": "Uncertain"}
 
@@ -54,39 +54,17 @@ def field_error(row: dict, where: str, premises_key: str, conclusion_key: str, c
 
 
 def jsonl_rows(text: str, path) -> Iterator[tuple[int, dict | None, str]]:
-    """``(line number, object, "")`` per non-blank line, or ``(line number, None, error)`` when the
-    line is not a JSON object."""
-    for no, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = jsonio.loads(line)
-            if not isinstance(row, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as e:
-            yield no, None, f"{path}:{no}: invalid JSON ({e})"
-            continue
-        yield no, row, ""
-
-
-class UniqueIds:
-    """Refuses a repeated item id (a dataset item scored twice, or two items as one), naming both places."""
-
-    def __init__(self, path):
-        self.path, self.seen = path, {}
-
-    def check(self, item_id: str, where: str) -> None:
-        first = self.seen.setdefault(item_id, where)
-        if first != where:
-            raise ProblemError(f"item id {item_id!r} at {where} repeats the one at {first}; ids must be unique",
-                               str(self.path))
+    """``(line number, object, "")`` per non-blank line (:func:`nsp.items.rows`), or ``(line number,
+    None, "PATH:LINE: why")`` when the line is not a JSON object."""
+    for no, obj, error in rows(text):
+        yield no, obj, f"{path}:{no}: {error}" if error else ""
 
 
 def read_folio_jsonl(path: str | Path) -> Iterator[GoldItem]:
     """Items of a FOLIO JSONL file; a malformed line yields an item with ``error`` set; a repeated
-    id raises :class:`ProblemError`."""
+    id raises :class:`nsp.errors.BadInput`."""
     path = Path(path)
-    text = read_text_file(path)
+    text = read_text(path)
     ids = UniqueIds(path)
     for no, row, error in jsonl_rows(text, path):
         if error:

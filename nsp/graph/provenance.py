@@ -29,7 +29,7 @@ from typing import Iterable, Iterator, Mapping
 
 import networkx as nx
 
-from nsp import jsonio
+from nsp.graph.files import graphs_in_file
 from nsp.logic.canon import content_id
 from nsp.logic.ir import Node
 from nsp.logic.syntax import parse_formula, write
@@ -162,35 +162,9 @@ def merge(graphs: Iterable[nx.DiGraph]) -> nx.DiGraph:
     return out
 
 
-def graphs_in(data) -> Iterator[dict]:
-    """Node-link dicts inside one JSON value: a record with a ``graph`` key (``nsp synth mutate`` and
-    ``search`` records, whose own ``nodes`` is a list of ids), or a graph itself."""
-    if isinstance(data, dict) and isinstance(data.get("graph"), dict) and "nodes" in data["graph"]:
-        yield data["graph"]
-    elif isinstance(data, dict) and isinstance(data.get("nodes"), list) and all(
-            isinstance(n, dict) for n in data["nodes"]):
-        yield data
-    else:
-        raise ValueError("expected a node-link graph (with \"nodes\") or a record with a \"graph\" key")
-
-
 def read_graphs(path: str | Path) -> Iterator[nx.DiGraph]:
-    """Graphs from a graph JSON file, a JSONL of graphs, or a JSONL of records with ``graph``."""
-    text = Path(path).read_text(encoding="utf-8")
-    try:
-        whole = jsonio.loads(text)
-    except json.JSONDecodeError:
-        whole = None
-    if whole is not None:
-        for data in graphs_in(whole):
-            yield from_json(data)
-        return
-    for no, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            value = jsonio.loads(line)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path}:{no}: invalid JSON: {e.msg}") from None
-        for data in graphs_in(value):
-            yield from_json(data)
+    """The graphs of a graph file (:func:`nsp.graph.files.graphs_in_file`, the one reader: a graph
+    JSON file, a JSONL of graphs, or a JSONL of records with ``graph``). Raises
+    :class:`nsp.graph.files.GraphFileError`."""
+    for data in graphs_in_file(path):
+        yield from_json(data)

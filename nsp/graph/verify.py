@@ -51,7 +51,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from nsp import jsonio
+from nsp.graph.files import GraphFileError, graphs_in_file  # noqa: F401 - the one reader
 from nsp.logic.analysis import free_vars, substitute
 from nsp.logic.canon import alpha_equal, content_id
 from nsp.logic.ir import App, Const, Forall, Implies, Node, Var
@@ -74,10 +74,6 @@ class Settings:
     prover: str = "z3"
     rlimit: int | None = DEFAULT_RLIMIT  # per check (Z3): the bound
     timeout: float = DEFAULT_TIMEOUT  # wall-clock seconds per check: a hang guard
-
-
-class GraphFileError(ValueError):
-    """The file is not a graph, a JSONL of graphs, or a JSONL of records with graphs."""
 
 
 ProverUnavailable = ToolMissing  # the prover asked for cannot run here; the message says why
@@ -136,39 +132,6 @@ class Report:
             "failures": [asdict(f) for f in self.failures],
             "checked": [asdict(c) for c in self.checked],
         }
-
-
-def graphs_in_file(path: str | Path) -> Iterator[dict]:
-    """Node-link dicts in the file (see module docstring). Raises :class:`GraphFileError`."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise GraphFileError(f"{path}: {getattr(e, 'strerror', None) or e}") from None
-    try:
-        values: Iterable = [(1, jsonio.loads(text))]
-    except json.JSONDecodeError:
-        values = _jsonl(text, path)
-    found = False
-    for no, value in values:
-        if isinstance(value, dict) and isinstance(value.get("nodes"), list):
-            found = True
-            yield value
-        elif isinstance(value, dict) and isinstance(value.get("graph"), dict) and "nodes" in value["graph"]:
-            found = True
-            yield value["graph"]
-        else:
-            raise GraphFileError(f"{path}:{no}: not a graph (no \"nodes\") nor a record with a \"graph\"")
-    if not found:
-        raise GraphFileError(f"{path}: no graph in the file")
-
-
-def _jsonl(text: str, path) -> Iterator[tuple[int, object]]:
-    for no, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                yield no, jsonio.loads(line)
-            except json.JSONDecodeError as e:
-                raise GraphFileError(f"{path}:{no}: invalid JSON: {e.msg}") from None
 
 
 def prover(name: str, rlimit: int | None = DEFAULT_RLIMIT) -> Decide:

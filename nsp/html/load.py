@@ -34,11 +34,12 @@ import unicodedata
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import networkx as nx
 
 from nsp import jsonio
+from nsp.graph.files import NOT_A_GRAPH, GraphFileError, graph_data, values
+from nsp.graph.files import where as value_where
 from nsp.graph.provenance import from_json
 from nsp.html.change import Change, change_of
 
@@ -47,8 +48,7 @@ ROLE_RANK = {"theorem": 0, "mutant": 1, "conjecture": 2, "derived": 3, "axiom": 
 HEADLINE_CHARS = 240
 
 
-class InputError(ValueError):
-    """A file that cannot be read, or that holds no provenance graph where one was expected."""
+InputError = GraphFileError  # a file that cannot be read, or holds no graph where one was expected
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,23 +80,6 @@ def _text(value) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def graph_data(value) -> tuple[dict, dict] | None:
-    """``(node-link graph, record)`` held by one JSON value, or None. A bare graph is its own record."""
-    if not isinstance(value, dict):
-        return None
-    if isinstance(value.get("nodes"), list):
-        return value, value
-    g = value.get("graph")
-    if isinstance(g, dict) and isinstance(g.get("nodes"), list):
-        return g, value
-    exp = value.get("explanation")
-    if isinstance(exp, dict):
-        g = exp.get("graph")
-        if isinstance(g, dict) and isinstance(g.get("nodes"), list):
-            return g, value
-    return None
 
 
 def _edges(data: dict) -> list:
@@ -194,48 +177,8 @@ def input_files(paths) -> list[tuple[Path, bool]]:
         elif p.is_file():
             out.append((p, True))
         else:
-            raise InputError(f"{p}: no such file or directory")
+            raise InputError("not a regular file or folder" if p.exists() else "no such file or directory", str(p))
     return out
-
-
-def _values(path: Path) -> Iterator[tuple[int, int, int, int, object]]:
-    """``(offset, length, line, position, value)`` for each JSON value of a file: one per JSONL
-    line, or one for a whole (multi-line) JSON document; a top-level array yields its items."""
-    try:
-        f = path.open("rb")
-    except OSError as e:
-        raise InputError(f"{path}: {e.strerror}") from None
-    with f:
-        first = True
-        offset = 0
-        for no, line in enumerate(f, 1):
-            start, offset = offset, offset + len(line)
-            if not line.strip():
-                continue
-            try:
-                value = jsonio.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as e:
-                if first:
-                    break  # not JSONL: try the whole file as one document
-                raise InputError(f"{path}:{no}: invalid JSON: {getattr(e, 'msg', e)}") from None
-            first = False
-            yield from _spread(start, len(line), no, value)
-        else:
-            return
-    data = path.read_bytes()
-    try:
-        value = jsonio.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: neither JSON nor JSONL ({getattr(e, 'msg', e)})") from None
-    yield from _spread(0, len(data), 1, value)
-
-
-def _spread(offset: int, length: int, line: int, value) -> Iterator[tuple[int, int, int, int, object]]:
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            yield offset, length, line, i, item
-    else:
-        yield offset, length, line, -1, value
 
 
 class BatchIndex:
@@ -259,12 +202,11 @@ class BatchIndex:
             first = len(self.summaries)
             count = 0
             try:
-                for offset, length, line, pos, value in _values(path):
+                for offset, length, line, pos, value in values(path):
                     found = graph_data(value)
-                    where = f"{path}:{line}" + (f"[{pos}]" if pos >= 0 else "")
+                    where = value_where(path, line, pos)
                     if found is None:
-                        raise InputError(f"{where}: expected a node-link graph (with \"nodes\"), a record "
-                                         "with a \"graph\", or nsp prove --explain --json output")
+                        raise InputError(NOT_A_GRAPH, where)
                     count += 1
                     s, search = summarise(found[0], found[1], where, path.stem, count)
                     s = Summary(s.title, intern.setdefault(s.outcome, s.outcome),

@@ -1,10 +1,13 @@
 """Problems (premises ⊢ conclusion) and the files that hold them.
 
-Text format: one formula per line, ``#`` starts a comment, a line ``---`` separates the premises
-from the conclusion. JSON format: ``{"premises": [...], "conclusion": "..."}``. A TPTP file of
+Text format: one formula per line, ``#`` (or ``%``, as in TPTP) starts a comment line, a line
+``---`` separates the premises from the conclusion. JSON format: ``{"premises": [...], "conclusion": "..."}``. A TPTP file of
 ``fof(name, role, formula).`` lines works too: ``conjecture`` is the conclusion.
 Every formula is read in one syntax (given, or detected from the whole file); the signature of
 the whole problem must be consistent (one arity per symbol).
+
+English problem files (``nsp check``) have the same layout with sentences for formulas:
+:func:`read_sentence_file`. Files are read under the one decoding policy of :mod:`nsp.files`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 from typing import Sequence
 
 from nsp import jsonio
+from nsp.errors import BadInput
+from nsp.files import decode_text, read_bytes, read_text  # noqa: F401 - decode_text: nsp lean check
 from nsp.logic.analysis import SignatureError, separate_clashes, signature
 from nsp.logic.ir import Node
 from nsp.logic.syntax import FormulaSyntaxError, Repair, detect_syntax, parse
@@ -24,12 +29,7 @@ MAX_FILE_BYTES = 20_000_000
 _CONJECTURE = re.compile(r"^\s*(fof|tff)\s*\(\s*[^,]+,\s*conjecture\s*,")
 
 
-class ProblemError(ValueError):
-    """Bad problem input. ``str()`` is one line: ``where: what``; ``pointer`` adds a caret display."""
-
-    def __init__(self, message: str, where: str = "", pointer: str = ""):
-        self.message, self.where, self.pointer = message, where, pointer
-        super().__init__(f"{where}: {message}" if where else message)
+ProblemError = BadInput  # bad input (a problem file, a dataset): one line ``where: what``; ``pointer`` adds a caret display
 
 
 @dataclass(frozen=True)
@@ -127,9 +127,22 @@ def _read(lines: list[_Line], n_prem: int, has_conc: bool, syntax: str, strict: 
 
 def read_problem_text(text: str, name: str = "<input>", syntax: str = "auto", strict: bool = False) -> Problem:
     """Parse the text or JSON problem format (see module docstring)."""
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
+    if text.lstrip().startswith("{"):
         return _read_json(text, name, syntax, strict)
+    premises, conclusion, seen_sep = _split_lines(text, name)
+    if not premises and not conclusion:
+        raise ProblemError("no formulas (expected premises, a line '---', then the conclusion)", name)
+    if seen_sep and len(conclusion) != 1:
+        what = "no conclusion" if not conclusion else f"{len(conclusion)} conclusions"
+        raise ProblemError(f"{what} after '---' (expected exactly one formula)", name)
+    if not seen_sep:
+        return _read_tptp_roles(premises, name, syntax, strict)
+    return _read(premises + conclusion, len(premises), True, syntax, strict, None)
+
+
+def _split_lines(text: str, name: str) -> tuple[list[_Line], list[_Line], bool]:
+    """The text format's statement lines before and after ``---`` (comments and blank lines
+    dropped), and whether there was a ``---``."""
     premises: list[_Line] = []
     conclusion: list[_Line] = []
     seen_sep = False
@@ -144,14 +157,7 @@ def read_problem_text(text: str, name: str = "<input>", syntax: str = "auto", st
             continue
         target = conclusion if seen_sep else premises
         target.append(_Line(raw, f"{name}:{no}", f"{'the conclusion' if seen_sep else f'premise {len(premises) + 1}'} (line {no})"))
-    if not premises and not conclusion:
-        raise ProblemError("no formulas (expected premises, a line '---', then the conclusion)", name)
-    if seen_sep and len(conclusion) != 1:
-        what = "no conclusion" if not conclusion else f"{len(conclusion)} conclusions"
-        raise ProblemError(f"{what} after '---' (expected exactly one formula)", name)
-    if not seen_sep:
-        return _read_tptp_roles(premises, name, syntax, strict)
-    return _read(premises + conclusion, len(premises), True, syntax, strict, None)
+    return premises, conclusion, seen_sep
 
 
 def _read_tptp_roles(lines: list[_Line], name: str, syntax: str, strict: bool) -> Problem:
@@ -168,6 +174,16 @@ def _read_tptp_roles(lines: list[_Line], name: str, syntax: str, strict: bool) -
 
 
 def _read_json(text: str, name: str, syntax: str, strict: bool) -> Problem:
+    data, premises, conclusion = _json_problem(text, name, conclusion_required=False)
+    where = [f"{name}: premises[{i}]" for i in range(len(premises))]
+    if conclusion is not None:
+        where.append(f"{name}: conclusion")
+    return problem_from_texts(premises, conclusion, syntax, strict, where, data.get("id"))
+
+
+def _json_problem(text: str, name: str, conclusion_required: bool) -> tuple[dict, list, str | None]:
+    """The JSON problem object, its premises list and its conclusion (a string, or None when absent
+    and not required)."""
     try:
         data = jsonio.loads(text)
     except json.JSONDecodeError as e:
@@ -177,44 +193,33 @@ def _read_json(text: str, name: str, syntax: str, strict: bool) -> Problem:
     premises, conclusion = data["premises"], data.get("conclusion")
     if not isinstance(premises, list):
         raise ProblemError('"premises" must be a list of formula strings', name)
-    if "conclusion" in data and not isinstance(conclusion, str):
+    if ("conclusion" in data or conclusion_required) and not isinstance(conclusion, str):
         raise ProblemError(f'"conclusion" must be a formula string, not {json.dumps(conclusion)[:40]}', name)
-    where = [f"{name}: premises[{i}]" for i in range(len(premises))]
-    if conclusion is not None:
-        where.append(f"{name}: conclusion")
-    return problem_from_texts(premises, conclusion, syntax, strict, where, data.get("id"))
+    return data, premises, conclusion
 
 
 def read_problem_file(path: str | Path, syntax: str = "auto", strict: bool = False) -> Problem:
     """Read a problem file; every failure is a one-line :class:`ProblemError`."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ProblemError(f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})", str(path))
-        data = path.read_bytes()
-    except OSError as e:
-        raise ProblemError(e.strerror or str(e), str(path)) from None
-    return read_problem_text(decode_text(data, str(path)), str(path), syntax, strict)
+    return read_problem_text(read_text(path, MAX_FILE_BYTES), str(path), syntax, strict)
 
 
-def read_text_file(path: str | Path) -> str:
-    """A file's UTF-8 text; an unreadable or non-text file is a one-line :class:`ProblemError`."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise ProblemError(e.strerror or str(e), str(path)) from None
-    return decode_text(data, str(path))
+def read_sentence_file(path: str | Path) -> tuple[list[str], str]:
+    """An English problem file (``nsp check``): the text format with sentences for formulas
+    (premises one per line, ``#``/``%`` comments, ``---``, one conclusion), or JSON
+    ``{"premises": [...], "conclusion": "..."}``; blank premises are dropped. Raises ProblemError."""
+    name = str(path)
+    text = read_text(path, MAX_FILE_BYTES)
+    if text.lstrip().startswith("{"):
+        _, premises, conclusion = _json_problem(text, name, conclusion_required=True)
+        bad = next((i for i, p in enumerate(premises) if not isinstance(p, str)), None)
+        if bad is not None:
+            raise ProblemError(f'"premises"[{bad}] must be a sentence string, not {json.dumps(premises[bad])[:40]}',
+                               name)
+        return [p.strip() for p in premises if p.strip()], conclusion.strip()
+    premises, conclusion, seen_sep = _split_lines(text, name)
+    if not seen_sep or len(conclusion) != 1 or not premises:
+        raise ProblemError("expected premises one per line, a line '---', then one conclusion", name)
+    return [l.text.strip() for l in premises], conclusion[0].text.strip()
 
 
-def decode_text(data: bytes, name: str) -> str:
-    """UTF-8 text, or a ProblemError saying where the bytes stop being text."""
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise ProblemError(f"binary data (NUL byte at offset {nul}); expected UTF-8 text", name)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ProblemError(f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})", name) from None
-
+read_text_file = read_text  # a file's UTF-8 text under nsp.files' policy; failures are ProblemError

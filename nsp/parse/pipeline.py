@@ -16,17 +16,15 @@ prediction / problems scored), ``discarded`` (samples, by reason), ``sentences``
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from nsp import jsonio
 from nsp.eval.datasets import UniqueIds, field_error, jsonl_rows, normalise_label
 from nsp.eval.gold import summarise
-from nsp.logic.problem import ProblemError, read_text_file
+from nsp.logic.problem import ProblemError, read_sentence_file, read_text_file
 from nsp.parse.backends import LINE, Generator, ReplayMiss, make_backend
 from nsp.parse.sample import Sample
 from nsp.parse.translate import ProblemTranslation, Settings, translate_problem
@@ -48,32 +46,9 @@ class NLItem:
 
 def read_nl_problem(path: str | Path) -> tuple[list[str], str]:
     """An English problem file: premises one per line, ``---``, the conclusion; or JSON
-    ``{"premises": [...], "conclusion": "..."}``. Raises ProblemError."""
-    path = Path(path)
-    text = read_text_file(path)
-    if text.lstrip().startswith("{"):
-        try:
-            data = jsonio.loads(text)
-        except json.JSONDecodeError as e:
-            raise ProblemError(f"invalid JSON: {e.msg}", f"{path}:{e.lineno}:{e.colno}") from None
-        prem, conc = (data.get("premises"), data.get("conclusion")) if isinstance(data, dict) else (None, None)
-        if not (isinstance(prem, list) and all(isinstance(p, str) for p in prem) and isinstance(conc, str)):
-            raise ProblemError('expected {"premises": [sentences], "conclusion": "sentence"}', str(path))
-        return [p.strip() for p in prem if p.strip()], conc.strip()
-    premises, conclusion, seen = [], [], False
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line == "---":
-            if seen:
-                raise ProblemError("a second '---' separator", str(path))
-            seen = True
-            continue
-        (conclusion if seen else premises).append(line)
-    if not seen or len(conclusion) != 1 or not premises:
-        raise ProblemError("expected premises one per line, a line '---', then one conclusion", str(path))
-    return premises, conclusion[0]
+    ``{"premises": [...], "conclusion": "..."}`` (the one reader: :func:`nsp.logic.problem.read_sentence_file`).
+    Raises ProblemError."""
+    return read_sentence_file(path)
 
 
 def read_dataset(path: str | Path, split: str | None = None) -> list[NLItem]:
