@@ -39,6 +39,13 @@ source); the other sources are the lemmas.
 
 Any other rule, an integrity fault, or a check the prover cannot settle (Unknown) is a failure.
 A derivation (rule, sources, node) met again in a later graph is not checked twice.
+
+Parallel checking (:func:`verify_job`; ``--workers N``, ``--ray``): the main process reads every
+graph and checks its integrity (a :class:`Plan`); the distinct derivations then run in work items
+of :data:`CHUNK` checks on the pools of :mod:`nsp.workers`. Every check gets a fresh prover
+session and the report is assembled in graph order, so verdicts and report do not depend on the
+number of workers or the order checks finish in. With a report file each finished item is
+journaled (:class:`nsp.records.Journal`), so an interrupted run resumes where it stopped.
 """
 
 from __future__ import annotations
