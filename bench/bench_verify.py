@@ -8,8 +8,9 @@ The graph: FILE, or (by default) the Peano graph of ``nsp synth explore data/axi
 1. Speed: ``--runs`` rounds, each running the checker with 1 worker (in this process), then 2
    workers (processes), then (``--ray``) Ray with 2 CPUs, every run from a fresh journal. It
    reports per setting the median wall time, the CPU time (this process plus the time workers
-   spent in checks), the cores used (CPU / wall), and the ratios 1 worker / 2 workers of wall
-   time and of CPU time. The load average at the start and end of each run is recorded: other
+   spent in checks), the cores used (CPU / wall), the ratios 1 worker / 2 workers of wall
+   time and of CPU time, and what the CPU times predict for a machine with two idle cores
+   (Amdahl: the main process's reading of the graphs is serial). The load average at the start and end of each run is recorded: other
    work on the machine slows both settings, the 2-worker one more (it needs the second core).
 2. Under load: ``--busy-runs`` runs with ``--busy-workers`` beside a busy core (a ``while True:
    pass`` process, killed at the end): every run must pass, with the same report every time
@@ -60,7 +61,8 @@ def one_run(graph: Path, workers: int, ray: str | None, tmp: Path) -> dict:
     inline = workers == 1 and not ray
     cpu = main_cpu if inline else main_cpu + stats.cpu_seconds  # workers: the time spent in checks
     data = out.read_bytes()
-    return {"wall": stats.wall_seconds, "cpu": cpu, "passed": report.passed, "checks": stats.checks,
+    return {"wall": stats.wall_seconds, "cpu": cpu, "plan": stats.plan_seconds, "passed": report.passed,
+            "checks": stats.checks,
             "failures": len(report.failures), "report_sha256": hashlib.sha256(data).hexdigest(),
             "load_start": load, "load_end": os.getloadavg()[0]}
 
@@ -69,7 +71,8 @@ def summary(runs: list[dict]) -> dict:
     wall = statistics.median(r["wall"] for r in runs)
     cpu = statistics.median(r["cpu"] for r in runs)
     return {"runs": len(runs), "median_wall": round(wall, 2), "median_cpu": round(cpu, 2),
-            "cores_used": round(cpu / wall, 2), "walls": [round(r["wall"], 2) for r in runs],
+            "cores_used": round(cpu / wall, 2), "median_plan": round(statistics.median(r["plan"] for r in runs), 2),
+            "walls": [round(r["wall"], 2) for r in runs],
             "loads": [[round(r["load_start"], 2), round(r["load_end"], 2)] for r in runs],
             "all_passed": all(r["passed"] for r in runs)}
 
@@ -116,6 +119,10 @@ def main() -> int:
             "wall 1 worker / 2 workers": round(one["median_wall"] / two["median_wall"], 2),
             "CPU 2 workers / 1 worker": round(two["median_cpu"] / one["median_cpu"], 2),
             "cores used 2 workers / 1 worker": round(two["cores_used"] / one["cores_used"], 2),
+            # Amdahl from CPU times, for a machine with 2 idle cores: the plan runs alone, the
+            # 2 workers' CPU time (overhead included) splits evenly over the two cores
+            "estimate for 2 idle cores": round(one["median_cpu"] / (one["median_plan"] + (two["median_cpu"] -
+                                                                                           one["median_plan"]) / 2), 2),
         },
         "busy_core": {"workers": args.busy_workers, **summary(busy_runs),
                       "failures": [r["failures"] for r in busy_runs]},

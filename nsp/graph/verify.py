@@ -428,6 +428,7 @@ class JobStats:
     chunks_run: int = 0  # by this invocation (the rest came from the journal)
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0  # spent in checks by the chunks run now, summed over workers
+    plan_seconds: float = 0.0  # reading the graphs and their integrity, in the main process (not parallel)
 
 
 def verify_job(path: str | Path, settings: Settings = Settings(), workers: int = 1, ray: str | None = None,
@@ -458,7 +459,7 @@ def verify_job(path: str | Path, settings: Settings = Settings(), workers: int =
     chunks = plan.chunks(CHUNK)
     header = {"job": JOURNAL_FORMAT, "settings": asdict(settings),
               "input_sha256": file_sha256(path) if out is not None else None}
-    stats = JobStats(checks=len(plan.checks), chunks=len(chunks))
+    stats = JobStats(checks=len(plan.checks), chunks=len(chunks), plan_seconds=time.monotonic() - start)
     failed = 0
 
     def describe(entry: dict) -> str:
