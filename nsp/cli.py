@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from nsp.options import Seconds
+from nsp.options import FiniteFloat, Seconds
 
 
 def _click_error(e: click.ClickException) -> None:
@@ -374,7 +374,7 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
 @click.option("--steps", type=click.IntRange(min=1), default=140, show_default=True,
               help="140 = two passes over the 557 training sequences at batch 8.")
 @click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True)
-@click.option("--lr", type=click.FloatRange(min=0.0, min_open=True), default=5e-5, show_default=True)
+@click.option("--lr", type=FiniteFloat(min=0.0, min_open=True), default=5e-5, show_default=True)
 @click.option("--max-len", type=click.IntRange(min=16), default=128, show_default=True, help="Tokens per sequence.")
 @click.option("--warmup", type=click.IntRange(min=1), default=8, show_default=True, help="Linear warm-up steps.")
 @click.option("--lora", type=click.IntRange(min=0), default=0, show_default=True,
@@ -382,7 +382,7 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
 @click.option("--synthetic", type=click.IntRange(min=0), default=0, show_default=True,
               help="Add N template pairs (controlled English read by the symbolic parser) to the data.")
 @click.option("--save-every", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--save-minutes", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
+@click.option("--save-minutes", type=FiniteFloat(min=0.0), default=0.0, show_default=True,
               help="Also save a checkpoint after this many minutes of training (0: by steps only).")
 @click.option("--data", type=click.Choice(["pairs", "whole"]), default="pairs", show_default=True,
               help="pairs: one sentence per example; whole: whole problems in one vocabulary (--mode whole).")

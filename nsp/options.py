@@ -32,3 +32,16 @@ class Seconds(click.ParamType):
 
     def __repr__(self) -> str:
         return f"Seconds({self.low:g}..{self.high:g})"
+
+
+class FiniteFloat(click.FloatRange):
+    """:class:`click.FloatRange` that also refuses ``nan`` and ``±inf`` (``nan`` passes every
+    bound of a plain FloatRange, and ``inf`` every lower one)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        x = super().convert(value, param, ctx)
+        if not math.isfinite(x):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return x
