@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
+import re
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -19,6 +25,41 @@ def folio_train() -> Path:
     if not FOLIO_TRAIN.exists():
         pytest.skip(f"shared data not found at {FOLIO_TRAIN} (clone next to ../shared)")
     return FOLIO_TRAIN
+
+
+@contextlib.contextmanager
+def _serving(source: Path, log_path: Path, args: tuple[str, ...]):
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "nsp.cli", "serve", str(source), "--port", "0", *args],
+                                stdout=subprocess.PIPE, stderr=log, cwd=ROOT, text=True,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
+        try:
+            try:
+                line = lines.get(timeout=60)
+            except queue.Empty:
+                line = ""
+            m = re.search(r"serving (http://127\.0\.0\.1:(\d+))/", line)
+            assert m, (line, proc.poll(), log_path.read_text())
+            yield m.group(1), int(m.group(2))
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+            proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def nsp_serve():
+    """Start ``nsp serve SOURCE --port 0 [ARGS]`` as users run it (a subprocess, stderr to
+    ``log_path``): ``nsp_serve(source, log_path, *args)`` returns ``(base URL, port)`` once it
+    serves. Every server started stops when the module's tests are done."""
+    with contextlib.ExitStack() as stack:
+        yield lambda source, log_path, *args: stack.enter_context(_serving(Path(source), Path(log_path), args))
 
 
 # Under CI a skipped test is a failure unless it skips for a Lean toolchain (none can be installed

@@ -8,13 +8,10 @@ install``); without them the tests skip and say why. .ci/run installs both.
 from __future__ import annotations
 
 import json
-import os
-import queue
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -284,8 +281,8 @@ def test_index_changes_and_whole_formulas_in_boxes(browser, tmp_path):
 
 
 @pytest.fixture
-def server(inputs, tmp_path):
-    """``nsp serve`` on one JSONL of every input's record, port 0; yields its base URL."""
+def server(inputs, tmp_path, nsp_serve):
+    """``nsp serve`` on one JSONL of every input's record, port 0; its base URL."""
     src = tmp_path / "all.jsonl"
     lines = []
     for p in inputs:
@@ -295,25 +292,7 @@ def server(inputs, tmp_path):
         else:
             lines.extend(text.splitlines(keepends=True))
     src.write_text("".join(lines), encoding="utf-8")
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "nsp.cli", "serve", str(src), "--port", "0", "--quiet"],
-                            stdout=subprocess.PIPE, stderr=log, cwd=ROOT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines_q: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: lines_q.put(proc.stdout.readline()), daemon=True).start()
-    try:
-        line = lines_q.get(timeout=60)
-        m = re.search(r"serving (http://127\.0\.0\.1:\d+)/", line)
-        assert m, (line, proc.poll(), (tmp_path / "serve.log").read_text())
-        yield m.group(1)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+    return nsp_serve(src, tmp_path / "serve.log", "--quiet")[0]
 
 
 def test_serve_end_to_end(browser, server, tmp_path):

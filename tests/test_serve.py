@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import queue
 import re
 import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,8 +17,7 @@ import pytest
 
 from nsp.graph.provenance import to_json
 from nsp.html.samples import batch_records, syllogism_graph
-from nsp.html.server import KEEP_ALIVE_S, make_server, printable
-from tests.conftest import ROOT
+from nsp.html.server import KEEP_ALIVE_S, REQUEST_S, make_server, printable
 
 N_RECORDS = 120
 
@@ -71,31 +66,14 @@ def status_of(answer: bytes) -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(tmp_path_factory, nsp_serve):
     """``nsp serve SRC --port 0`` (request log on) in a subprocess; yields (base URL, port, log path)."""
     tmp = tmp_path_factory.mktemp("serve")
     src = tmp / "batch.jsonl"
     write_batch(src)
     log_path = tmp / "serve.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "nsp.cli", "serve", str(src), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=log, cwd=ROOT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
-    try:
-        line = lines.get(timeout=60)
-        m = re.search(r"serving (http://127\.0\.0\.1:(\d+))/", line)
-        assert m, (line, proc.poll(), log_path.read_text())
-        yield m.group(1), int(m.group(2)), log_path
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+    url, port = nsp_serve(src, log_path)
+    return url, port, log_path
 
 
 REQUESTS = 2000
@@ -169,10 +147,11 @@ def test_load_2000_requests_at_200_concurrent_connections(served):
 def test_idle_connections_do_not_stop_requests(served):
     """300 connections held open doing nothing (silent, or stopped in the middle of a request's
     headers): a normal request is still answered at once; an idle keep-alive connection is closed
-    by the server after its keep-alive timeout."""
+    by the server after its keep-alive timeout, and each of the 300 after the request deadline."""
     _, port, _ = served
     idle = []
     try:
+        opened = time.monotonic()
         for i in range(300):
             s = socket.create_connection(("127.0.0.1", port), timeout=10)
             if i % 3 == 1:
@@ -198,6 +177,15 @@ def test_idle_connections_do_not_stop_requests(served):
             return time.perf_counter() - t
 
         assert KEEP_ALIVE_S - 1 <= asyncio.run(keep_alive_closed()) <= KEEP_ALIVE_S + 3
+
+        for i, s in enumerate(idle):  # closed by the server (uvicorn alone would keep them for ever)
+            s.settimeout(max(0.1, opened + REQUEST_S + 10 - time.monotonic()))
+            try:
+                assert s.recv(1) == b"", i
+            except ConnectionResetError:
+                pass
+            except socket.timeout:
+                pytest.fail(f"idle connection {i} still open {REQUEST_S + 10} s after it opened")
     finally:
         for s in idle:
             s.close()

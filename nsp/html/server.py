@@ -13,9 +13,12 @@ needs no pre-rendering. Routes (GET only; any other method: 405):
 
 The server is a Starlette application on uvicorn (HTTP/1.1 by h11). Listen backlog, keep-alive
 timeout, connection limit, header size limit and the bounded pool of threads that render pages
-are those libraries' settings (the constants below), not code of ours. Pages are rendered in
-the thread pool, so a slow page or any number of idle connections (each costs the event loop a
-socket, not a thread) do not stop other requests being served.
+are those libraries' settings (the constants below), not code of ours, with one addition:
+uvicorn has no deadline for receiving a request, so a connection that sends nothing (or
+headers a byte at a time) is closed after :data:`REQUEST_S` by a small subclass of its h11
+protocol (:func:`_deadline_protocol`). Pages are rendered in the thread pool, so a slow page or
+any number of idle connections (each costs the event loop a socket, not a thread) do not stop
+other requests being served.
 
 A changed source is reloaded: before answering, the server compares every input file's
 ``stat`` (size, mtime, inode; one ``stat`` per file) with what it was at indexing and, if one
@@ -53,6 +56,7 @@ CACHED_QUERIES = 32
 # Server settings (uvicorn.Config / anyio), in one place.
 BACKLOG = 2048            # listen(2) backlog (uvicorn's default; the kernel may cap it at somaxconn)
 KEEP_ALIVE_S = 5          # an idle keep-alive connection is closed after this long
+REQUEST_S = 10            # a request's line and headers must arrive within this long (else the connection is closed)
 MAX_CONNECTIONS = 1000    # connections + requests in flight beyond this answer 503 (uvicorn limit_concurrency)
 MAX_HEADER_BYTES = 16384  # request line + headers beyond this answer 400 (h11)
 RENDER_THREADS = 8        # pages rendered at once (anyio's thread limiter; the rest wait their turn)
@@ -313,6 +317,54 @@ def _client(scope) -> str:
     return str(client[0]) if client else "-"
 
 
+def _deadline_protocol():
+    """uvicorn's h11 protocol with a request deadline. uvicorn's only idle timeout is the
+    keep-alive one, armed after a response and cancelled by any byte received, so a connection
+    that opens and sends nothing, or sends a request's headers a byte at a time, would stay open
+    for ever (one socket each; enough of them reach ``limit_concurrency`` and every new client
+    gets 503). Here the request line and headers must arrive within :data:`REQUEST_S` of the
+    connection opening or of the previous response; otherwise the connection is closed. Once a
+    request is in, its answer is the application's business (no deadline)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class DeadlineProtocol(H11Protocol):
+        _deadline = None
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(REQUEST_S, self._expired)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _expired(self) -> None:
+            self._deadline = None
+            if not self.transport.is_closing():
+                self.transport.close()  # connection_lost tells h11 and the request cycle
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.cycle is not None and not self.cycle.response_complete:
+                self._disarm()  # a whole request arrived
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()  # may start a pipelined request (handle_events disarms)
+            if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
+                self._arm()
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return DeadlineProtocol
+
+
 class Server:
     """uvicorn serving the browser on a socket bound (and listening) at construction, with the
     interface of :class:`socketserver.BaseServer` that ``nsp serve`` and the tests use:
@@ -325,7 +377,7 @@ class Server:
 
         self.browser = browser
         self.config = uvicorn.Config(
-            make_app(browser, quiet, log), host=host, port=port, http="h11", loop="asyncio", lifespan="on",
+            make_app(browser, quiet, log), host=host, port=port, http=_deadline_protocol(), loop="asyncio", lifespan="on",
             ws="none", interface="asgi3", log_level="warning", access_log=False, server_header=False,
             headers=[("Server", "nsp-serve")], backlog=BACKLOG, timeout_keep_alive=KEEP_ALIVE_S,
             limit_concurrency=MAX_CONNECTIONS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
