@@ -1,14 +1,34 @@
 """The ``nsp`` command line: thin click wrappers over library functions.
 
-Exit codes: 0 done/decided, 1 undecided (Unknown), 2 bad input, 3 missing external tool.
-Errors are one line on stderr (plus a caret display for formula syntax errors), never a traceback.
+Exit codes: 0 done/decided, 1 undecided (Unknown) or a check failed, and for errors the code of
+their branch of :mod:`nsp.errors` (2 bad input, output refused, job conflict; 3 missing tool; 4
+finished but some items failed), 130 interrupted, 143 terminated. Errors are one line on stderr
+(plus a caret display for formula syntax errors), never a traceback: commands let the library's
+typed errors through to :class:`_Nsp`, which prints them with :func:`fail`.
 """
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import click
 
+from nsp.errors import INTERRUPTED, NspError
 from nsp.options import FiniteFloat, Seconds
+
+
+def fail(error: "NspError | str", pointer: str = "", code: int = 2) -> NoReturn:
+    """The one place an error is printed and a command exits: one line on stderr, ``nsp: error:
+    WHAT`` (plus the caret display of a formula syntax error), and the exit code of the error's
+    branch (:data:`nsp.errors.EXIT_CODES`; ``code`` for a plain message)."""
+    from nsp.errors import NspError, exit_code
+
+    if isinstance(error, NspError):
+        pointer, code = pointer or getattr(error, "pointer", ""), exit_code(error)
+    click.echo(f"nsp: error: {error}", err=True)
+    if pointer:
+        click.echo(pointer, err=True)
+    raise SystemExit(code)
 
 
 def _click_error(e: click.ClickException) -> None:
@@ -24,14 +44,14 @@ def _click_error(e: click.ClickException) -> None:
     message = " ".join(e.format_message().split())
     hint = f" (see '{' '.join(['nsp', *path])} --help')" if isinstance(e, click.UsageError) and ctx else ""
     where = f"nsp {' '.join(path)}: " if path else ""
-    click.echo(f"nsp: error: {where}{message}{hint}", err=True)
-    raise SystemExit(e.exit_code)
+    fail(f"{where}{message}{hint}", code=e.exit_code)
 
 
 class _Nsp(click.Group):
-    """The command group; stops are handled here for every command: Ctrl-C exits 130 and SIGTERM
-    143 with one line (the item in flight is not recorded; rerunning a job resumes it). click's
-    usage errors are one line too (:func:`_click_error`), with click's exit code (2)."""
+    """The command group; errors and stops are handled here for every command: an
+    :class:`nsp.errors.NspError` is one line and its branch's exit code (:func:`fail`); Ctrl-C exits
+    130 and SIGTERM 143 with one line (the item in flight is not recorded; rerunning a job resumes
+    it). click's usage errors are one line too (:func:`_click_error`), with click's exit code (2)."""
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:
@@ -47,9 +67,15 @@ class _Nsp(click.Group):
             return super().invoke(ctx)
         except click.ClickException as e:
             _click_error(e)
+        except NspError as e:
+            error = e.with_traceback(None)
         except KeyboardInterrupt:
-            click.echo("nsp: interrupted (rerun the same command to resume a job)", err=True)
-            raise SystemExit(130) from None
+            error = None
+        # Out of the except clause: the stopped job's frames (and the Z3 objects they hold) are
+        # freed now, while every module is alive, not at interpreter exit.
+        if error is None:
+            fail("interrupted; run the same command again to resume", code=INTERRUPTED)
+        fail(error)
 
 
 @click.group(cls=_Nsp, context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,21 +93,10 @@ import time as _time
 SYNTAX_CHOICE = click.Choice(["auto", "folio", "nltk", "tptp"])
 
 
-def fail(message: str, pointer: str = "", code: int = 2) -> None:
-    """Print a one-line error (and an optional caret display) on stderr and exit."""
-    click.echo(f"nsp: error: {message}", err=True)
-    if pointer:
-        click.echo(pointer, err=True)
-    raise SystemExit(code)
-
-
 def _load_problem(path: str, syntax: str, strict: bool):
-    from nsp.logic.problem import ProblemError, read_problem_file
+    from nsp.logic.problem import read_problem_file
 
-    try:
-        return read_problem_file(path, syntax, strict)
-    except ProblemError as e:
-        fail(str(e), e.pointer)
+    return read_problem_file(path, syntax, strict)
 
 
 @main.command()
@@ -226,19 +241,13 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, m
     (symbolic parser first, then the model) and decided.
     """
     from nsp.eval.gold import evaluate_gold
-    from nsp.logic.problem import ProblemError
 
     if not gold_fol:
         _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
                        repair_rounds, semantics, conclusion_context, grammar, vote, mode, fresh)
         return
-    from nsp.records import JobConflict, OutputError
-
-    try:
-        summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty(),
-                                fresh=fresh)
-    except (ProblemError, JobConflict, OutputError) as e:
-        fail(str(e))
+    summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty(),
+                            fresh=fresh)
     if as_json:
         click.echo(_json.dumps(summary, ensure_ascii=False))
     else:
@@ -249,9 +258,10 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, m
 def _exit_for_bad_items(summary: dict) -> None:
     """Exit 4 when the job finished but some items could not be read (their errors are in the
     summary and the records); a translation or a prover that fails on an item is a wrong answer."""
+    from nsp.errors import ItemsFailed
+
     if summary.get("bad_items"):
-        click.echo(f"nsp: {summary['bad_items']} item(s) of the input could not be read (exit 4)", err=True)
-        raise SystemExit(4)
+        raise ItemsFailed(f"{summary['bad_items']} item(s) of the input could not be read")
 
 
 def _print_summary(s: dict) -> None:
@@ -285,9 +295,6 @@ def _print_summary(s: dict) -> None:
 def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
                    repair_rounds, semantics="auto", conclusion_context=False, grammar=False, vote="evidence",
                    mode="sentence", fresh=False) -> None:
-    from nsp.logic.problem import ProblemError
-    from nsp.records import JobConflict
-    from nsp.parse.backends import BackendError
     from nsp.parse.pipeline import evaluate_pipeline
 
     try:
@@ -296,12 +303,8 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
                                     repair_rounds=repair_rounds, semantics=semantics,
                                     conclusion_context=conclusion_context, grammar=grammar, vote=vote, mode=mode,
                                     fresh=fresh, progress=_sys.stderr.isatty())
-    except (ProblemError, JobConflict) as e:
-        fail(str(e))
-    except ValueError as e:
-        fail(str(e))
-    except BackendError as e:
-        fail(str(e), code=3)
+    except ValueError as e:  # a plain one: options that do not go together
+        fail(e)
     if as_json:
         click.echo(_json.dumps(summary, ensure_ascii=False))
     else:
@@ -335,8 +338,6 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
     {"premises": [...], "conclusion": "..."}. Exit 0 when decided, 1 when no verdict
     (Unknown, or no usable translation), 2 for bad input, 3 when the model cannot run.
     """
-    from nsp.logic.problem import ProblemError
-    from nsp.parse.backends import BackendError
     from nsp.parse.pipeline import LazyBackend, check_json, check_lines, check_problem, read_nl_problem
     from nsp.parse.translate import Settings
 
@@ -350,12 +351,8 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
         backend = LazyBackend(model, endpoint, replay, grammar, notify=notify)
         result = check_problem(premises, conclusion, backend, Settings(samples=samples, seed=seed,
                                repair_rounds=repair_rounds, timeout=timeout, vote=vote, mode=mode))
-    except ProblemError as e:
-        fail(str(e), e.pointer)
-    except ValueError as e:
-        fail(str(e))
-    except BackendError as e:
-        fail(str(e), code=3)
+    except ValueError as e:  # a plain one: options that do not go together
+        fail(e)
     if as_json:
         click.echo(_json.dumps(check_json(result, backend.used_name), ensure_ascii=False))
     else:
@@ -397,26 +394,17 @@ def train_cmd(model, out, steps, batch, lr, warmup, lora, synthetic, max_len, sa
 
     Use the result with --model OUT/model (nsp check / nsp eval).
     """
-    from nsp.parse.backends import BackendError
     from nsp.parse.train import DEFAULT_OUT, train
 
-    try:
-        rec = train(model=model, out=out or DEFAULT_OUT, steps=steps, batch=batch, lr=lr, max_len=max_len,
-                    seed=seed, save_every=save_every, progress=_sys.stderr.isatty(), warmup=warmup,
-                    lora=lora, synthetic=synthetic, data=data, micro_batch=micro_batch, dtype=dtype,
-                    save_minutes=save_minutes)
-    except BackendError as e:
-        fail(str(e), code=3)
+    rec = train(model=model, out=out or DEFAULT_OUT, steps=steps, batch=batch, lr=lr, max_len=max_len,
+                seed=seed, save_every=save_every, progress=_sys.stderr.isatty(), warmup=warmup,
+                lora=lora, synthetic=synthetic, data=data, micro_batch=micro_batch, dtype=dtype,
+                save_minutes=save_minutes)
     click.echo(f"trained {rec['steps']} steps in {rec['seconds']:.0f} s ({rec['seconds_per_step']} s/step); "
                f"loss {rec['losses'][0]} -> {rec['losses'][-1]}; model in {rec['model_dir']}")
 
 
 # ---------------------------------------------------------------- lean (Lean 4 bridge)
-
-
-def _lean_fail(message: str, code: int = 2) -> None:
-    click.echo(f"nsp: error: {message}", err=True)
-    raise SystemExit(code)
 
 
 @main.group("lean")
@@ -436,14 +424,11 @@ def lean_group() -> None:
 @click.option("--strict", is_flag=True, help="Reject malformed formulas instead of repairing them.")
 def lean_export(file, output, negate, syntax, strict):
     """Export the problem in FILE (as `nsp prove` reads it) as a self-contained Lean 4 file."""
-    from nsp.logic.problem import ProblemError, read_problem_file
-    from provers.lean.export import ExportError, export_problem
+    from nsp.logic.problem import read_problem_file
+    from provers.lean.export import export_problem
 
-    try:
-        problem = read_problem_file(file, syntax, strict)
-        text = export_problem(problem, negate=negate).text
-    except (ProblemError, ExportError) as e:
-        _lean_fail(str(e))
+    problem = read_problem_file(file, syntax, strict)
+    text = export_problem(problem, negate=negate).text
     if output is None:
         click.echo(text, nl=False)
         return
@@ -451,7 +436,7 @@ def lean_export(file, output, negate, syntax, strict):
         with open(output, "w", encoding="utf-8") as f:
             f.write(text)
     except OSError as e:
-        _lean_fail(f"{output}: {e.strerror or e}")
+        fail(f"{output}: {e.strerror or e}")
 
 
 @lean_group.command("check")
@@ -463,33 +448,26 @@ def lean_export(file, output, negate, syntax, strict):
 @click.option("--theorem", default=None, help="Report the axioms of this theorem (default: NSP.nsp_goal in nsp exports).")
 def lean_check(file, as_json, timeout, memory_mb, allow, theorem):
     """Check FILE.lean with `lean --json` in the sandbox."""
-    from nsp.logic.problem import ProblemError, decode_text
+    from nsp.errors import ToolMissing
+    from nsp.files import read_text
     from provers.lean.check import NoToolchain, Proved, check_text, nsp_theorem
-    from provers.lean.sandbox import DEFAULT_ALLOWED_IMPORTS, SandboxError
+    from provers.lean.sandbox import DEFAULT_ALLOWED_IMPORTS
 
-    try:
-        with open(file, "rb") as f:
-            text = decode_text(f.read(), file)
-    except OSError as e:
-        _lean_fail(f"{file}: {e.strerror or e}")
-    except ProblemError as e:
-        _lean_fail(str(e))
+    text = read_text(file)
     try:
         result = check_text(
             text, timeout=timeout, memory_mb=memory_mb, allowed_imports=tuple(allow) or DEFAULT_ALLOWED_IMPORTS,
             theorem=theorem or nsp_theorem(text),
         )
-    except ValueError as e:
-        _lean_fail(str(e))
-    except SandboxError as e:
-        _lean_fail(str(e), 3)
+    except ValueError as e:  # a plain one: a bad --theorem or --allow-import
+        fail(e)
     if as_json:
         import json
 
         click.echo(json.dumps({"file": file, **result.to_json()}, ensure_ascii=False))
     if isinstance(result, NoToolchain):
         if not as_json:
-            click.echo(f"nsp: error: {result.detail}: {result.how_to_install}", err=True)
+            raise ToolMissing(f"{result.detail}: {result.how_to_install}")
         raise SystemExit(3)
     stage = getattr(result, "stage", None)
     if not as_json:
@@ -572,21 +550,12 @@ def synth_search_cmd(problems, out, strategy, policy, simulations, beam_width, m
     {"id", "premises": [...], "conclusion": "..."}. Proofs go to OUT's .proofs.jsonl (check them
     with nsp graph verify). Interrupted? Run the same command again.
     """
-    from synth.batch import JobError, MissingDependency
     from synth.search import SearchParams, run_search_job
 
     params = SearchParams(strategy=strategy, policy=policy, simulations=simulations, seed=seed,
                           beam_width=beam_width, max_rounds=max_rounds, decided_only=decided_only, limit=limit,
                           full_budget=full_budget, negative_budget=negative_budget)
-    try:
-        r = run_search_job(problems, out, params, workers=workers, ray=ray_address, progress=progress, fresh=fresh)
-    except MissingDependency as e:
-        fail(str(e), code=3)
-    except JobError as e:
-        fail(str(e))
-    except KeyboardInterrupt:
-        click.echo("nsp: interrupted; run the same command again to resume", err=True)
-        raise SystemExit(130)
+    r = run_search_job(problems, out, params, workers=workers, ray=ray_address, progress=progress, fresh=fresh)
     acc = f", {r.correct}/{r.labelled} agree with the gold label" if r.labelled else ""
     click.echo(f"{r.items} problem(s) ({r.items_run} run now), {r.solved} solved{acc}, "
                f"{r.errors} error(s) -> {out}", err=True)
@@ -610,17 +579,11 @@ def synth_explore_cmd(axioms, out, time_limit, max_size, variables, max_value, w
 
     AXIOMS: formulas in FOLIO syntax, one per line, '#' comments (e.g. data/axioms/peano.fol).
     """
-    from synth.explore import ExploreError, ExploreParams, explore_file
+    from synth.explore import ExploreParams, explore_file
 
     params = ExploreParams(time_limit=time_limit, max_size=max_size, variables=variables, max_value=max_value,
                            workers=workers)
-    try:
-        r = explore_file(axioms, out, params, progress=progress)
-    except ExploreError as e:
-        fail(str(e))
-    except KeyboardInterrupt:
-        click.echo("nsp: interrupted", err=True)
-        raise SystemExit(130)
+    r = explore_file(axioms, out, params, progress=progress)
     click.echo(f"{r.proved} theorem(s) proved ({r.by_induction} by induction), {len(r.kept)} after compression, "
                f"{r.seconds:.1f}s -> {out}", err=True)
 
@@ -638,13 +601,10 @@ def html_cmd(inputs, out, title):
     INPUTS: graph JSON, JSONL of graphs, JSONL of records carrying a graph (nsp synth mutate), or
     nsp prove --explain --json output; a directory stands for its *.json/*.jsonl files.
     """
-    from nsp.html.load import InputError
     from nsp.html.site import write_site
 
     try:
         result = write_site(inputs, out, title=title, on_skip=lambda m: click.echo(f"nsp: skipped {m}", err=True))
-    except InputError as e:
-        fail(str(e))
     except OSError as e:
         fail(f"{e.filename or out}: {e.strerror}")
     click.echo(f"wrote {result.pages} proof page{'s' if result.pages != 1 else ''} and {result.index}")
@@ -663,15 +623,12 @@ def serve_cmd(source, port, host, title, quiet):
     """
     import time
 
-    from nsp.html.load import InputError
     from nsp.html.server import make_server
 
     start = time.perf_counter()
     try:
         server = make_server([source], host, port, title=title, quiet=quiet,
                              on_skip=lambda m: click.echo(f"nsp: skipped {m}", err=True))
-    except InputError as e:
-        fail(str(e))
     except OSError as e:
         fail(f"cannot listen on {host}:{port}: {e.strerror}")
     n = len(server.browser.index)

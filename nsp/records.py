@@ -22,15 +22,11 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from nsp.errors import JobConflict, OutputError  # noqa: F401 - raised here, imported from here too
 from nsp.files import file_sha256  # noqa: F401 - the journal header's input hash, imported from here
 from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
-
-
-class OutputError(ValueError):
-    """An output path nsp will not write: a device, folder, FIFO or socket, one of the job's own
-    inputs, or a path whose folder does not exist. The message names the path and why."""
 
 
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -93,10 +89,6 @@ def write_atomic(path: str | Path, data: str | bytes | Iterable[bytes], fsync: b
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-
-
-class JobConflict(Exception):
-    """A job's journal was written by a job with other settings or input (the message says which)."""
 
 
 JOURNAL_FORMAT = "nsp-journal/1"

@@ -25,16 +25,17 @@ from pathlib import Path
 from typing import Callable
 
 from nsp.deathsig import die_with_parent
+from nsp.errors import NspError, ToolMissing
 from nsp.records import JobConflict, JobProgress, Journal
 
 RAY_OBJECT_STORE_BYTES = 256 * 1024 * 1024  # a Ray instance started here: items and entries are small
 
 
-class JobError(Exception):
+class JobError(NspError):
     """The job cannot start or finish (bad input file, journal of another job): exit code 2."""
 
 
-class MissingDependency(JobError):
+class MissingDependency(JobError, ToolMissing):
     """An optional back end (Ray) is not installed: exit code 3."""
 
 

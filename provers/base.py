@@ -25,20 +25,23 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Sequence, runtime_checkable
 
+from nsp import errors
+from nsp.errors import BadInput, NspError
 from nsp.logic.ir import Node
 from provers.outcome import Model, Outcome, Verdict
 
 
-class ProverError(RuntimeError):
-    """The root of prover failures (infrastructure, not verdicts: those are values)."""
+class ProverError(NspError, RuntimeError):
+    """The root of prover failures (infrastructure, not verdicts: those are values); a branch of
+    nsp's one root (:mod:`nsp.errors`)."""
 
 
-class ToolMissing(ProverError):
+class ToolMissing(ProverError, errors.ToolMissing):
     """A back end's tool (binary or Python module) is not installed; the message says how to
-    install it."""
+    install it (exit code 3)."""
 
 
-class UnknownProver(ProverError, ValueError):
+class UnknownProver(ProverError, BadInput):
     """No back end is registered under the name asked for."""
 
 

@@ -43,21 +43,11 @@ def mutate_cmd(infile, out, per_theorem, workers, ray_address, seed, rlimit, tim
     IN.jsonl: FOLIO rows (premises-FOL; theorems are built from each story) or nsp theorems
     {"id", "premises": [...], "conclusion": "..."}. Interrupted? Run the same command again.
     """
-    from synth.batch import JobError, JobParams, MissingDependency, run_job
+    from synth.batch import JobParams, run_job
 
     params = JobParams(per_theorem=per_theorem, seed=seed, rlimit=rlimit, timeout=timeout,
                        max_literals=max_literals, limit=limit)
-    try:
-        r = run_job(infile, out, params, workers=workers, ray=ray_address, progress=progress, fresh=fresh)
-    except MissingDependency as e:
-        click.echo(f"nsp: error: {e}", err=True)
-        raise SystemExit(3)
-    except JobError as e:
-        click.echo(f"nsp: error: {e}", err=True)
-        raise SystemExit(2)
-    except KeyboardInterrupt:
-        click.echo("nsp: interrupted; run the same command again to resume", err=True)
-        raise SystemExit(130)
+    r = run_job(infile, out, params, workers=workers, ray=ray_address, progress=progress, fresh=fresh)
     rejected = sum(r.rejected.values())
     expansion = r.mutants / r.theorems if r.theorems else 0.0
     click.echo(

@@ -68,7 +68,7 @@ from synth.numerals import Evaluator, NotRecursive, Signature, read_signature
 MIN_TRIAL_RLIMIT = 20_000
 
 
-class ExploreError(ValueError):
+class ExploreError(BadInput):
     """The axiom file cannot be explored (unreadable, or not recursive definitions)."""
 
 

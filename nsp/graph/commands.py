@@ -1,22 +1,19 @@
 """``nsp graph ...``: verify, query and merge provenance graphs (click commands).
 
 Exit codes as in :mod:`nsp.cli`: 0 done, 1 a check failed, 2 bad input (or a journal of another
-job), 3 missing prover or Ray, 130 interrupted.
+job), 3 missing prover or Ray, 130 interrupted. Errors are the library's typed ones
+(:mod:`nsp.errors`), printed by the ``nsp`` group.
 """
 
 from __future__ import annotations
 
 import click
 
+from nsp.errors import BadInput, NspError
 from nsp.options import Seconds
 from provers.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
 MAX_FAILURE_LINES = 50
-
-
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"nsp: error: {message}", err=True)
-    raise SystemExit(code)
 
 
 @click.group("graph")
@@ -53,23 +50,13 @@ def verify_cmd(file: str, prover: str, rlimit: int, timeout: float, workers: int
     """
     import sys
 
-    from nsp.graph.verify import GraphFileError, ProverUnavailable, Settings, verify_job
-    from nsp.workers import JobError, MissingDependency
+    from nsp.graph.verify import Settings, verify_job
 
     if fresh and out is None:
-        _fail("--fresh needs --out (only a run with a report file keeps a journal)")
+        raise BadInput("--fresh needs --out (only a run with a report file keeps a journal)")
     settings = Settings(prover=prover, rlimit=rlimit, timeout=timeout)
-    try:
-        report, stats = verify_job(file, settings, workers=workers, ray=ray_address, out=out, fresh=fresh,
-                                   progress=progress and sys.stderr.isatty())
-    except GraphFileError as e:
-        _fail(str(e))
-    except (ProverUnavailable, MissingDependency) as e:
-        _fail(str(e), 3)
-    except JobError as e:
-        _fail(str(e))
-    except KeyboardInterrupt:
-        _fail("interrupted" + ("; run the same command again to resume" if out else ""), 130)
+    report, stats = verify_job(file, settings, workers=workers, ray=ray_address, out=out, fresh=fresh,
+                               progress=progress and sys.stderr.isatty())
     for line in report.lines():
         click.echo(line)
     for f in report.failures[:MAX_FAILURE_LINES]:
@@ -126,8 +113,10 @@ def merge_cmd(files: tuple[str, ...], out: str) -> None:
         check_output(out, files)
         g = merge(graph for f in files for graph in read_graphs(f))
         write_atomic(out, dumps(g) + "\n")
-    except (ValueError, OSError) as e:  # OutputError included: a device, a folder, an input
-        _fail(str(e))
+    except NspError:
+        raise
+    except (ValueError, OSError) as e:  # a graph networkx cannot build, a failed write
+        raise BadInput(str(e)) from None
     conflicts = len(g.graph.get("conflicts", ()))
     click.echo(f"{g.graph['merged']} graph(s) -> {g.number_of_nodes()} fact(s), "
                f"{g.number_of_edges()} edge(s), {conflicts} conflict(s) -> {out}")
@@ -138,9 +127,11 @@ def _merged_with(file: str, fact: str):
 
     try:
         g = merge(graph for graph in read_graphs(file) if fact in graph)
-    except (ValueError, OSError) as e:
-        _fail(str(e))
+    except NspError:
+        raise
+    except (ValueError, OSError) as e:  # a graph networkx cannot build
+        raise BadInput(str(e)) from None
     if fact not in g:
-        _fail(f"{file}: no graph has a fact with id {fact}")
+        raise BadInput(f"no graph has a fact with id {fact}", file)
     return g
 

@@ -20,7 +20,7 @@ from typing import Sequence
 
 from nsp import jsonio
 from nsp.errors import BadInput
-from nsp.files import decode_text, read_bytes, read_text  # noqa: F401 - decode_text: nsp lean check
+from nsp.files import read_text
 from nsp.logic.analysis import SignatureError, separate_clashes, signature
 from nsp.logic.ir import Node
 from nsp.logic.syntax import FormulaSyntaxError, Repair, detect_syntax, parse

