@@ -98,7 +98,7 @@ def main() -> int:
                 reports.add(r["report_sha256"])
                 print(f"round {i + 1}: {name}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, load "
                       f"{r['load_start']:.1f}->{r['load_end']:.1f}, passed={r['passed']}", file=sys.stderr)
-        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.busy_runs else None
         busy_runs = []
         try:
             for i in range(args.busy_runs):
@@ -108,8 +108,9 @@ def main() -> int:
                 print(f"busy core, run {i + 1}: {r['wall']:.1f} s, passed={r['passed']}, "
                       f"{r['failures']} failure(s)", file=sys.stderr)
         finally:
-            busy.kill()
-            busy.wait()
+            if busy is not None:
+                busy.kill()
+                busy.wait()
     table = {name: summary(rs) for name, rs in runs.items()}
     one, two = table["1 worker"], table["2 workers"]
     result = {
@@ -125,7 +126,7 @@ def main() -> int:
                                                                                            one["median_plan"]) / 2), 2),
         },
         "busy_core": {"workers": args.busy_workers, **summary(busy_runs),
-                      "failures": [r["failures"] for r in busy_runs]},
+                      "failures": [r["failures"] for r in busy_runs]} if busy_runs else None,
         "identical_reports": len(reports) == 1,
     }
     if "Ray, 2 CPUs" in table:
