@@ -169,10 +169,33 @@ def test_grammar_constrained_sampling_writes_only_formulas(embedded):
     assert constrained.name.endswith("+grammar")
     free = embedded.generate(prompts, n=4, temperature=0.9, seed=3, max_new_tokens=cap)
     bound = constrained.generate(prompts, n=4, temperature=0.9, seed=3, max_new_tokens=cap)
-    tok = constrained.tokenizer
-    finished = [t for row in bound for t in row if len(tok.encode(t, add_special_tokens=False)) < cap - 2]
-    assert len(finished) >= 4 and all(reads(t) for t in finished), bound
+    assert all(reads(t) for row in bound for t in row), bound
     assert not all(reads(t) for row in free for t in row), free
+    # a cap far too small for the formulas: every completion is still closed into one that reads
+    tight = constrained.generate(prompts, n=4, temperature=0.9, seed=3, max_new_tokens=7)
+    assert all(reads(t) for row in tight for t in row), tight
+    assert any(t.endswith(")") and t.count("(") == t.count(")") for row in tight for t in row), tight
+    # whole-problem blocks (numbered lines) under the block grammar, cut at the cap mid-formula
+    from nsp.parse.whole import parse_completion, problem_prompt
+
+    head = problem_prompt(["All dogs are animals.", "Rex is a dog."], "Rex is an animal.", instruction=True)
+    blocks = constrained.generate([head], n=3, temperature=0.9, seed=5, max_new_tokens=30, stop=("\n\n",))[0]
+    lines = [f for b in blocks for f in parse_completion(b, 2) if f is not None]
+    assert lines and all(reads(f) for f in lines), blocks
+
+
+@pytest.mark.parametrize("cut, closed", [
+    ("∀x (Dog(x) → ∃y (Owns(x, y) ∧", "∀x (Dog(x) → ∃y (Owns(x, y)))"),
+    ("∀x (P(x) ∧ Q(", "∀x (P(x))"),  # a predicate cut from its arguments is dropped, not kept as a name
+    ("P(a, f(b", "P(a, f(b))"),
+    ("¬(A ∨", "¬(A)"),
+    ("∀x", None),
+])
+def test_a_formula_cut_at_the_cap_is_closed(cut, closed):
+    from nsp.parse.constrain import close_block, close_formula
+
+    assert close_formula(cut) == closed
+    assert close_block(f"1. P(a)\n2. {cut}") == ("1. P(a)\n2. " + closed if closed else "1. P(a)\n")
 
 
 def test_thread_count_follows_the_load_from_other_work(monkeypatch):

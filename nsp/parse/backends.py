@@ -340,8 +340,8 @@ class TransformersBackend(Generator):
         if self.grammar is not None:
             from transformers import LogitsProcessorList
 
-            kwargs["logits_processor"] = LogitsProcessorList([self.grammar.processor(len(prompts) * n,
-                                                                                     enc["input_ids"].shape[1])])
+            kwargs["logits_processor"] = LogitsProcessorList([self.grammar.processor(
+                len(prompts) * n, enc["input_ids"].shape[1], block=stop != LINE, max_new_tokens=max_new_tokens)])
         if temperature > 0:
             torch.manual_seed(seed)
             kwargs.update(do_sample=True, temperature=temperature, top_p=0.95, top_k=0)
@@ -351,7 +351,25 @@ class TransformersBackend(Generator):
             seqs = self.model.generate(**enc, **kwargs)
         new = seqs[:, enc["input_ids"].shape[1]:]
         texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        if self.grammar is not None:  # a row that hit the cap is a prefix: close it (nsp.parse.constrain)
+            texts = [_close_at_cap(t, stop) for t in texts]
         return [[cut(t, stop) for t in texts[i * n:(i + 1) * n]] for i in range(len(prompts))]
+
+
+def _close_at_cap(text: str, stop: tuple[str, ...]) -> str:
+    """A grammar-constrained completion that ended without its newline (stop) ran into the token
+    cap: its unfinished formula is closed, so it reads. Finished ones are returned unchanged."""
+    from nsp.parse.constrain import close_block, close_formula
+
+    if stop == LINE:
+        line = text.lstrip("\n\r ")
+        if "\n" in line:
+            return text
+        closed = close_formula(line.strip())
+        return closed if closed is not None else text
+    if any(s in text for s in stop) or text.endswith("\n"):
+        return text
+    return close_block(text)
 
 
 def _line_cap(tokenizer, prompt_len: int, line_tokens: int):
