@@ -6,7 +6,8 @@ A job is a list of items (dicts with a string ``id``) and a module-level functio
 write files: :func:`run_journaled` appends each entry to the job's :class:`nsp.records.Journal`
 in the main process as it arrives, so an interrupted job (Ctrl-C, ``kill -9``) resumes by
 running only the items the journal does not hold, and the caller assembles its result files
-from the journal.
+from the journal. :func:`run_file_job` is the whole driver of a job from an input file to
+result files beside an output (``nsp synth mutate``, ``nsp synth search``).
 
 Execution: local processes (``concurrent.futures`` with the forkserver start method; every
 process dies with its parent, :mod:`nsp.deathsig`), in-process for a one-worker job that asks
@@ -22,11 +23,13 @@ import multiprocessing
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from nsp.deathsig import die_with_parent
 from nsp.errors import NspError, ToolMissing
-from nsp.records import JobConflict, JobProgress, Journal
+from nsp.records import JobConflict, JobProgress, Journal, OutputError, check_output, file_sha256
+
+R = TypeVar("R")
 
 RAY_OBJECT_STORE_BYTES = 256 * 1024 * 1024  # a Ray instance started here: items and entries are small
 
@@ -207,3 +210,33 @@ def run_journaled(items: list[dict], journal_path: Path | None, header: dict, wi
         journal.close()
         raise
     return journal, len(pending)
+
+
+def run_file_job(in_path: Path, out_path: Path, paths: dict[str, Path], job: str, params: dict,
+                 read: Callable[[Path], tuple[list[dict], list[dict]]], limit: int | None,
+                 fn: Callable[[dict, dict], dict], describe: Callable[[dict], str],
+                 assemble: Callable[[list[dict], list[dict], Journal, int], R], *, workers: int,
+                 ray: str | None, fresh: bool, progress: bool, verb: str, unit: str) -> R:
+    """The driver of a job from the file ``in_path`` to ``out_path`` and its side files
+    ``paths`` (:func:`nsp.records.side_paths`; ``paths["journal"]`` is the journal): every output
+    is checked before anything runs (:class:`JobError` if one may not be written), the items are
+    read with ``read(in_path) -> (items, read_errors)`` and cut to the first ``limit``, the
+    journal header records ``job``, ``params`` (also what each worker gets) and the input's
+    hash, :func:`run_journaled` runs what the journal does not hold (a ``verb`` bar counting
+    ``unit``), and ``assemble(items, read_errors, journal, items_run)`` writes the results;
+    its value is returned and the journal is closed whatever happens."""
+    try:
+        for p in (out_path, *paths.values()):
+            check_output(p, [in_path])
+    except OutputError as e:
+        raise JobError(str(e)) from None
+    items, read_errors = read(in_path)
+    if limit is not None:
+        items = items[:limit]
+    header = {"job": job, "params": params, "input_sha256": file_sha256(in_path)}
+    journal, ran = run_journaled(items, paths["journal"], header, params, workers, ray, fn, fresh,
+                                 JobProgress(progress, len(items), verb, unit), describe)
+    try:
+        return assemble(items, read_errors, journal, ran)
+    finally:
+        journal.close()

@@ -38,9 +38,8 @@ from pathlib import Path
 
 from nsp.errors import BadInput
 from nsp.items import read_rows
-from nsp.records import JobProgress, Journal, OutputError, check_output, file_sha256, side_paths, write_atomic
-from nsp.workers import JobError, MissingDependency, run_journaled  # noqa: F401 - MissingDependency: for callers
-from nsp.workers import mp_context as _mp_context  # noqa: F401 - synth.explore's pool
+from nsp.records import Journal, side_paths, write_atomic
+from nsp.workers import JobError, MissingDependency, run_file_job  # noqa: F401 - MissingDependency: for callers
 from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
 JOURNAL_FORMAT = "nsp-synth-mutate/1"
@@ -155,15 +154,6 @@ def run_job(
     start = time.monotonic()
     in_path, out_path = Path(in_path), Path(out_path)
     paths = side_paths(out_path)
-    try:
-        for p in (out_path, *paths.values()):
-            check_output(p, [in_path])
-    except OutputError as e:
-        raise JobError(str(e)) from None
-    items, read_errors = read_items(in_path)
-    if params.limit is not None:
-        items = items[: params.limit]
-    header = {"job": JOURNAL_FORMAT, "params": asdict(params), "input_sha256": file_sha256(in_path)}
     made = 0
 
     def describe(entry: dict) -> str:
@@ -171,13 +161,14 @@ def run_job(
         made += len(entry.get("records", ()))
         return f"items, {made} new mutants"
 
-    journal, ran = run_journaled(items, paths["journal"], header, asdict(params), workers, ray, process_item,
-                                 fresh, JobProgress(progress, len(items), "mutate", "items"), describe)
-    result = JobResult(items=len(items), items_run=ran)
-    try:
+    def assemble(items: list[dict], read_errors: list[dict], journal: Journal, ran: int) -> JobResult:
+        result = JobResult(items=len(items), items_run=ran)
         _assemble(items, read_errors, journal, out_path, paths, result)
-    finally:
-        journal.close()
+        return result
+
+    result = run_file_job(in_path, out_path, paths, JOURNAL_FORMAT, asdict(params), read_items, params.limit,
+                          process_item, describe, assemble, workers=workers, ray=ray, fresh=fresh,
+                          progress=progress, verb="mutate", unit="items")
     result.wall_seconds = time.monotonic() - start
     write_atomic(paths["stats"], [_dump({**result.to_json(), "workers": workers, "ray": ray})])
     return result

@@ -445,9 +445,9 @@ def _pool(workers: int):
         return None
     from concurrent.futures import ProcessPoolExecutor
 
-    from synth.batch import _mp_context
+    from nsp.workers import mp_context
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp_context())
 
 
 def explore(axioms: Sequence[Node], params: ExploreParams = ExploreParams(), source: str = "",

@@ -66,11 +66,11 @@ from pathlib import Path
 from nsp.errors import BadInput
 from nsp.files import read_text
 from nsp.items import is_json_document, rows
-from nsp.records import JobProgress
-from nsp.records import Journal, OutputError, check_output, file_sha256, write_atomic
+from nsp.records import Journal, write_atomic
 from nsp.records import side_paths as job_paths
+from nsp.workers import run_file_job
 from provers.limits import DEFAULT_RLIMIT
-from synth.batch import JobError, _dump, run_journaled
+from synth.batch import JobError, _dump
 
 STRATEGIES = ("mcts", "beam")
 POLICIES = ("overlap", "uniform")
@@ -313,15 +313,6 @@ def run_search_job(in_path, out_path, params: SearchParams = SearchParams(), wor
     if params.negative_budget < 0 or params.rlimit < 0:
         raise JobError("negative_budget and rlimit must be 0 or more")
     paths = side_paths(out_path)
-    try:
-        for p in (out_path, *paths.values()):
-            check_output(p, [in_path])
-    except OutputError as e:
-        raise JobError(str(e)) from None
-    items, read_errors = read_problems(in_path, params.decided_only)
-    if params.limit is not None:
-        items = items[: params.limit]
-    header = {"job": "nsp-synth-search/1", "params": asdict(params), "input_sha256": file_sha256(in_path)}
     solved = 0
 
     def describe(entry: dict) -> str:
@@ -329,13 +320,15 @@ def run_search_job(in_path, out_path, params: SearchParams = SearchParams(), wor
         solved += (entry.get("record") or {}).get("verdict") is not None
         return f"problems, {solved} solved now"
 
-    journal, ran = run_journaled(items, paths["journal"], header, asdict(params), workers, ray, process_item,
-                                 fresh, JobProgress(progress, len(items), "search", "problems"), describe)
-    result = SearchJobResult(items=len(items), items_run=ran)
-    try:
+    def assemble(items: list[dict], read_errors: list[dict], journal: Journal, ran: int) -> SearchJobResult:
+        result = SearchJobResult(items=len(items), items_run=ran)
         _assemble(items, read_errors, journal, out_path, paths, result)
-    finally:
-        journal.close()
+        return result
+
+    result = run_file_job(in_path, out_path, paths, "nsp-synth-search/1", asdict(params),
+                          lambda path: read_problems(path, params.decided_only), params.limit, process_item,
+                          describe, assemble, workers=workers, ray=ray, fresh=fresh, progress=progress,
+                          verb="search", unit="problems")
     result.wall_seconds = time.monotonic() - start
     write_atomic(paths["stats"], [_dump({**result.to_json(), "workers": workers, "ray": ray, "params": asdict(params)})])
     return result
