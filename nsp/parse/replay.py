@@ -17,25 +17,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nsp import jsonio
-from nsp.logic.problem import ProblemError, read_text_file
+from nsp.items import read_rows
+from nsp.logic.problem import ProblemError
 
 
 def read_replay(path: str | Path) -> tuple[dict[str, list[list[str]]], list[tuple[str | None, list[list[str]]]]]:
     """``(by_id, by_position)``; raises ProblemError naming the bad line."""
     path = Path(path)
-    text = read_text_file(path)
     by_id: dict[str, list[list[str]]] = {}
     by_position: list[tuple[str | None, list[list[str]]]] = []
-    for no, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = jsonio.loads(line)
-        except json.JSONDecodeError as e:
-            raise ProblemError(f"invalid JSON ({e.msg})", f"{path}:{no}") from None
-        if not isinstance(row, dict):
-            raise ProblemError("a replay line must be a JSON object", f"{path}:{no}")
+    for no, row, error in read_rows(path):
+        if error:
+            raise ProblemError(f"a replay line must be a JSON object: {error}", f"{path}:{no}")
         samples = row.get("samples")
         if not isinstance(samples, list) or not all(
             isinstance(s, list) and all(isinstance(f, str) for f in s) for s in samples
