@@ -201,6 +201,10 @@ _MODE = click.option(
     "--mode", type=click.Choice(["sentence", "whole"]), default="sentence", show_default=True,
     help="whole: one generation per sample translates the whole problem in one vocabulary; sentence: one prompt "
     "per sentence.")
+_INSTRUCTION = click.option(
+    "--instruction/--no-instruction", default=False, show_default=True,
+    help="whole mode: start the prompt with an instruction line (for a model not fine-tuned on nsp's layout: "
+    "an endpoint's model, or a base model without the shipped adapter).")
 
 
 @main.command("eval")
@@ -232,9 +236,10 @@ _MODE = click.option(
               help="Constrain a local model's output to formulas (needs nsp[grammar]).")
 @_VOTE
 @_MODE
+@_INSTRUCTION
 @click.option("--fresh", is_flag=True, help="Start --out over instead of resuming its journal (OUT.journal).")
 def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-             repair_rounds, semantics, conclusion_context, grammar, vote, mode, fresh):
+             repair_rounds, semantics, conclusion_context, grammar, vote, mode, instruction, fresh):
     """Score a dataset: accuracy, per label, confusion matrix, repairs, time per problem.
 
     With --gold-fol the dataset's own FOL is decided; otherwise the English is translated
@@ -244,7 +249,7 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, m
 
     if not gold_fol:
         _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-                       repair_rounds, semantics, conclusion_context, grammar, vote, mode, fresh)
+                       repair_rounds, semantics, conclusion_context, grammar, vote, mode, instruction, fresh)
         return
     summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty(),
                             fresh=fresh)
@@ -294,7 +299,7 @@ def _print_summary(s: dict) -> None:
 
 def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
                    repair_rounds, semantics="auto", conclusion_context=False, grammar=False, vote="evidence",
-                   mode="sentence", fresh=False) -> None:
+                   mode="sentence", instruction=False, fresh=False) -> None:
     from nsp.parse.pipeline import evaluate_pipeline
 
     try:
@@ -302,7 +307,7 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
                                     endpoint=endpoint, out=out, timeout=timeout, seed=seed, split=split,
                                     repair_rounds=repair_rounds, semantics=semantics,
                                     conclusion_context=conclusion_context, grammar=grammar, vote=vote, mode=mode,
-                                    fresh=fresh, progress=_sys.stderr.isatty())
+                                    instruction=instruction, fresh=fresh, progress=_sys.stderr.isatty())
     except ValueError as e:  # a plain one: options that do not go together
         fail(e)
     if as_json:
@@ -331,7 +336,9 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
               help="Constrain a local model's output to formulas (needs nsp[grammar]).")
 @_VOTE
 @_MODE
-def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeout, as_json, grammar, vote, mode):
+@_INSTRUCTION
+def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeout, as_json, grammar, vote, mode,
+              instruction):
     """Check an English argument: translate it to FOL, decide it, explain the verdict.
 
     FILE: premises one per line, a line '---', then the conclusion; or JSON
@@ -350,7 +357,8 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
         premises, conclusion = read_nl_problem(file)
         backend = LazyBackend(model, endpoint, replay, grammar, notify=notify)
         result = check_problem(premises, conclusion, backend, Settings(samples=samples, seed=seed,
-                               repair_rounds=repair_rounds, timeout=timeout, vote=vote, mode=mode))
+                               repair_rounds=repair_rounds, timeout=timeout, vote=vote, mode=mode,
+                               instruction=instruction))
     except ValueError as e:  # a plain one: options that do not go together
         fail(e)
     if as_json:

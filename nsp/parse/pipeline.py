@@ -316,6 +316,7 @@ def evaluate_pipeline(
     grammar: bool = False,
     vote: str = "evidence",
     mode: str = "sentence",
+    instruction: bool = False,
     fresh: bool = False,
     progress: bool = True,
     generator: Generator | None = None,
@@ -327,7 +328,7 @@ def evaluate_pipeline(
     backend = generator or LazyBackend(model, endpoint, str(replay) if replay else None, grammar)
     settings = Settings(samples=samples, temperature=temperature, seed=seed, repair_rounds=repair_rounds,
                         timeout=timeout, semantics=semantics, conclusion_context=conclusion_context, vote=vote,
-                        mode=mode)
+                        mode=mode, instruction=instruction)
     cache: dict = {}
     start = time.monotonic()
     def one(pos: int, item: NLItem) -> dict:
