@@ -433,16 +433,18 @@ def lean_group() -> None:
 def lean_export(file, output, negate, syntax, strict):
     """Export the problem in FILE (as `nsp prove` reads it) as a self-contained Lean 4 file."""
     from nsp.logic.problem import read_problem_file
+    from nsp.records import check_output, write_atomic
     from provers.lean.export import export_problem
 
+    if output is not None:  # refused before any work, like every writer's output
+        check_output(output, [file])
     problem = read_problem_file(file, syntax, strict)
     text = export_problem(problem, negate=negate).text
     if output is None:
         click.echo(text, nl=False)
         return
     try:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
+        write_atomic(output, text)
     except OSError as e:
         fail(f"{output}: {e.strerror or e}")
 
@@ -455,10 +457,11 @@ def lean_export(file, output, negate, syntax, strict):
 @click.option("--allow-import", "allow", multiple=True, help="Allow importing this exact module name; repeatable. Default: none (nsp's exports import nothing).")
 @click.option("--theorem", default=None, help="Report the axioms of this theorem (default: NSP.nsp_goal in nsp exports).")
 def lean_check(file, as_json, timeout, memory_mb, allow, theorem):
-    """Check FILE.lean with `lean --json` in the sandbox."""
+    """Check FILE.lean with `lean --json` in the sandbox (text outside nsp's Lean language is
+    refused by the screen before any Lean runs: exit 2)."""
     from nsp.errors import ToolMissing
     from nsp.files import read_text
-    from provers.lean.check import NoToolchain, Proved, check_text, nsp_theorem
+    from provers.lean.check import NoToolchain, Proved, check_text, nsp_theorem, refusal
     from provers.lean.sandbox import DEFAULT_ALLOWED_IMPORTS
 
     text = read_text(file)
@@ -477,11 +480,10 @@ def lean_check(file, as_json, timeout, memory_mb, allow, theorem):
         if not as_json:
             raise ToolMissing(f"{result.detail}: {result.how_to_install}")
         raise SystemExit(3)
-    stage = getattr(result, "stage", None)
+    if getattr(result, "stage", None) == "screen":  # bad input: one line on stderr (and --json's object)
+        raise refusal(result, file)
     if not as_json:
         _print_lean_result(file, result)
-    if stage == "screen":
-        raise SystemExit(2)
     raise SystemExit(0 if isinstance(result, Proved) else 1)
 
 

@@ -54,6 +54,27 @@ def check_output(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
     return path
 
 
+def check_output_folder(path: str | Path) -> Path:
+    """``path`` if nsp may write a folder of result files there (``nsp html -o SITE``): a folder, or
+    a new one in a folder that exists (created by the writer; its parents never are, as with
+    :func:`check_output`). :class:`OutputError` otherwise, with :func:`check_output`'s messages."""
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write here ({e.strerror})") from None
+    if st is not None and not stat.S_ISDIR(st.st_mode):
+        kind = "a file" if stat.S_ISREG(st.st_mode) else next(
+            (name for test, name in _KINDS if test(st.st_mode)), "not a folder")
+        raise OutputError(f"{path} is {kind}; give a folder path for the output")
+    parent = path.parent if str(path.parent) else Path(".")
+    if st is None and not parent.is_dir():
+        raise OutputError(f"{path}: the folder {parent} does not exist")
+    return path
+
+
 def write_atomic(path: str | Path, data: str | bytes | Iterable[bytes], fsync: bool = True) -> None:
     """Replace ``path`` with ``data`` (text, bytes, or byte chunks) so readers see the old or the
     new file, never a mix: a temporary file beside it, renamed over it; with ``fsync`` (results

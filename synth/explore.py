@@ -54,6 +54,7 @@ import networkx as nx
 from nsp.errors import BadInput
 from nsp.files import read_text
 from nsp.graph.provenance import add_derivation, add_fact, dumps, new_graph
+from nsp.logic.analysis import SignatureError, signature
 from nsp.logic.canon import content_id
 from nsp.logic.ir import Eq, Forall, Node
 from nsp.logic.syntax import FormulaSyntaxError, parse
@@ -118,13 +119,14 @@ class ExploreResult:
 
 
 def read_axioms(path: str | Path) -> list[Node]:
-    """Formulas of an axiom file (FOLIO syntax, one per line, ``#`` comments)."""
+    """Formulas of an axiom file (FOLIO syntax, one per line, ``#`` comments), with one arity per
+    symbol across the file (a clash is an :class:`ExploreError` naming the symbol and both lines)."""
     path = Path(path)
     try:
         text = read_text(path)
     except BadInput as e:
         raise ExploreError(str(e)) from None
-    out = []
+    out, where = [], []
     for no, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -133,8 +135,13 @@ def read_axioms(path: str | Path) -> list[Node]:
             out.append(parse(line, "folio", strict=True).formula)
         except (FormulaSyntaxError, ValueError) as e:
             raise ExploreError(f"{path}:{no}: {str(e).splitlines()[0]}") from None
+        where.append(f"{path}:{no}")
     if not out:
         raise ExploreError(f"{path}: no axioms")
+    try:
+        signature(out, where)
+    except SignatureError as e:
+        raise ExploreError(str(e)) from None
     return out
 
 

@@ -100,6 +100,8 @@ def test_replay_by_id_and_by_position(tmp_path):
     ("{not json\n", "invalid JSON"),
     ('{"id": 1, "samples": [["P(a)", 3]]}\n', "list of lists"),
     ("[1, 2]\n", "JSON object"),
+    ("", "bad.jsonl: no recorded samples: the replay file has no lines"),  # bad input (exit 2), not a ReplayMiss (3)
+    ("\n  \n", "bad.jsonl: no recorded samples: the replay file has no lines"),
 ])
 def test_replay_bad_files(tmp_path, text, message):
     f = tmp_path / "bad.jsonl"

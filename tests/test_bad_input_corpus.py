@@ -520,24 +520,7 @@ def assert_clean(case: Case, code: int, stderr: str, error: BaseException | None
 
 # Found by this corpus and not fixed here (the module is another change's, in progress): strict
 # xfails, so a fix shows up as XPASS and its line here is deleted.
-_GRAPH_SHAPE = "graph readers accept a malformed graph (node without id, link to a missing node, non-string formula, links not a list)"
-KNOWN_BUGS = {
-    **{f"prove/{k}": "a problem file holding a JSON scalar is read as a one-premise text problem (exit 0)"
-       for k in ("json-scalar", "json-string", "json-null")},
-    **{f"check-replay/{k}": "an empty --replay file is 'no recorded samples' with exit 3 (missing tool), not 2"
-       for k in ("empty", "blank", "dev-null")},
-    **{f"lean check/{k}": "a screen refusal (exit 2) is reported on stdout, not as one line on stderr"
-       for k in ("deep-json-array", "deep-json-object", "deep-json-closed", "json-scalar", "json-string",
-                 "truncated-json", *(f"screen-{n}" for n in LEAN_SCREENED))},
-    "lean check/json-null": "'null' passes the Lean screen (then exit 3 without a toolchain)",
-    **{f"{r}/graph-{k}": _GRAPH_SHAPE for r in ("graph verify", "graph proof", "graph uses", "graph merge", "html", "serve")
-       for k in ("node-without-id", "link-to-missing-node", "links-not-list", "formula-int")
-       if (r, k) not in {("graph proof", "node-without-id"), ("graph uses", "node-without-id")}},
-    "synth explore/arity-clash": "a SignatureError escapes read_axioms as a traceback",
-    "lean export -o/dev-null": "lean export -o opens the target itself (no check_output / write_atomic)",
-    "lean export -o/the-input": "lean export -o opens the target itself (no check_output / write_atomic)",
-    "html -o/missing-folder": "nsp html creates a missing site folder's parents (other writers refuse them)",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def _param(case: Case):

@@ -216,6 +216,16 @@ def test_bad_axiom_file(tmp_path):
         read_axioms(bad)
 
 
+def test_axioms_whose_arities_clash_are_bad_input(tmp_path):
+    bad = tmp_path / "clash.fol"
+    bad.write_text("∀x (add(x, zero) = x)\n# a comment\n∀x (add(x) = x)\n", encoding="utf-8")
+    with pytest.raises(ExploreError, match=rf"symbol 'add' is used as function/2 in {bad}:1 and as function/1 in {bad}:3"):
+        read_axioms(bad)
+    r = subprocess.run([sys.executable, "-m", "nsp.cli", "synth", "explore", str(bad), "-o", str(tmp_path / "e.json")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "symbol 'add'" in r.stderr, r.stderr
+
+
 @pytest.mark.slow
 def test_peano_exploration_proves_the_classic_laws(axioms):
     """The full run (minutes): commutativity and associativity of + and ×, both distributivity

@@ -15,8 +15,11 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from click.testing import CliRunner
 from markupsafe import escape
 
+from nsp.cli import main
+from nsp.errors import OutputError
 from nsp.graph.provenance import to_json
 from nsp.html.change import changed_span
 from nsp.html.layout import GAP_Y, NODE_H, layered, overview
@@ -278,6 +281,19 @@ def test_cli_html(tmp_path, proved):
     assert r.returncode == 2
     err = r.stderr.decode()
     assert err.startswith("nsp: error:") and "bad.jsonl:1" in err and "Traceback" not in err
+
+
+def test_html_output_folder_is_checked_like_every_writer(tmp_path, proved):
+    """The site folder itself is created, its parents never are (as every other writer's output);
+    a file or a device is refused; each with check_output's message, before any input is read."""
+    missing = tmp_path / "no" / "such" / "site"
+    r = CliRunner().invoke(main, ["html", str(proved["dogs"]), "-o", str(missing)])
+    assert (r.exit_code, r.stderr) == (2, f"nsp: error: {missing}: the folder {missing.parent} does not exist\n")
+    assert not (tmp_path / "no").exists()
+    with pytest.raises(OutputError, match="/dev/null is a character device"):
+        write_site([tmp_path / "not-read.json"], "/dev/null")
+    r = CliRunner().invoke(main, ["html", str(proved["dogs"]), "-o", str(tmp_path / "site")])
+    assert r.exit_code == 0 and (tmp_path / "site" / "p" / "000001.html").exists()
 
 
 # ---------------------------------------------------------------- what a mutant changed; long formulas

@@ -122,6 +122,27 @@ def test_cli_check_rejects_hostile_file_with_exit_2(no_lean):
     assert {(m["line"], m["column"]) for m in data["messages"]} >= {(2, 7)}
 
 
+@pytest.mark.parametrize("text, at, says", [
+    ("theorem t : True := trivial\n/- -/ #eval IO.Process.exit 0\n", "2:7", "forbidden '#eval'"),
+    ("null\n", "1:1", "forbidden 'null': not accepted here by the grammar of nsp's commands"),  # a term, not a file
+    ("42\n", "1:1", "forbidden '42': numerals are not accepted"),
+])
+def test_cli_check_screen_refusal_is_one_bad_input_line(no_lean, text, at, says):
+    f = no_lean / "h.lean"
+    f.write_text(text)
+    r = CliRunner().invoke(main, ["lean", "check", str(f)])
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith(f"nsp: error: {f}:{at}: refused by the Lean screen: {says}")
+    assert len(r.stderr.splitlines()) == 1
+
+
+def test_check_text_screens_a_whole_file(no_lean):
+    for text in ("null", "exact h1 rex h2", None, 42):
+        result = check_text(text)
+        assert isinstance(result, Error) and result.stage == "screen", text
+    assert isinstance(check_text("theorem t : True := trivial\n"), NoToolchain)
+
+
 @pytest.mark.parametrize("content", [b"\xff\xfe bad", b"a\x00b"])
 def test_cli_check_bad_files(no_lean, content):
     f = no_lean / "x.lean"

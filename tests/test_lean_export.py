@@ -574,6 +574,24 @@ def test_cli_export_bad_input(tmp_path, content, fragment):
     assert "Traceback" not in err
 
 
+def test_cli_export_output_goes_through_the_shared_output_checks(tmp_path):
+    src = tmp_path / "p.txt"
+    original = "Dog(rex)\n---\nDog(rex)\n"
+    src.write_text(original)
+    refused = {str(src): "is this job's input", "/dev/null": "is a character device",
+               str(tmp_path / "no" / "p.lean"): f"the folder {tmp_path / 'no'} does not exist"}
+    for target, says in refused.items():
+        r = CliRunner().invoke(main, ["lean", "export", str(src), "-o", target])
+        assert r.exit_code == 2 and r.stderr.startswith(f"nsp: error: {target}") and says in r.stderr, r.stderr
+        assert len(r.stderr.splitlines()) == 1
+    assert src.read_text() == original
+    out = tmp_path / "p.lean"
+    out.write_text("old")
+    r = CliRunner().invoke(main, ["lean", "export", str(src), "-o", str(out)])
+    assert r.exit_code == 0 and out.read_text().endswith("end NSP\n")
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["p.lean", "p.txt"]  # renamed into place: no temp file left
+
+
 def test_cli_export_missing_file(tmp_path):
     r = CliRunner().invoke(main, ["lean", "export", str(tmp_path / "nope.txt")])
     assert r.exit_code == 2 and "No such file" in r.output

@@ -5,6 +5,7 @@ and the readers of one format agree with each other."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -142,3 +143,59 @@ def test_graph_files_read_alike_by_every_command(tmp_path):
     torn.write_text(json.dumps(data) + '\n{"nodes": [\n')
     with pytest.raises(GraphFileError, match=r"torn.jsonl:2: invalid JSON"):
         list(read_graphs(torn))
+
+
+@pytest.mark.parametrize("content, shown", [("42\n", "42"), ('"P(a)"\n', '"P(a)"'), ("null\n", "null"),
+                                            ('["P(a)", "P(a)"]', '["P(a)", "P(a)"]')])
+def test_a_problem_file_holding_a_json_value_is_json_not_a_text_problem(tmp_path, content, shown):
+    f = tmp_path / "p.json"
+    f.write_text(content)
+    says = f'nsp: error: {f}: JSON problem must be an object with "premises" and "conclusion", not {shown}\n'
+    for command in ("prove", "lean export", "check"):
+        r = run(COMMANDS[command], tmp_path, f)
+        assert (r.exit_code, r.stderr, r.stdout) == (2, says, ""), command
+
+
+def test_text_problems_that_look_like_json_stay_text(tmp_path):
+    f = tmp_path / "p.txt"
+    f.write_text("Dog(rex)\n")  # one premise, no conclusion: text
+    assert read_problem_file(f).premise_texts == ("Dog(rex)",)
+    f.write_text('"Woof," said Rex.\n[Rex is a dog.]\n---\nRex is a dog.\n')  # sentences may open with '"' or '['
+    assert read_nl_problem(f) == (['"Woof," said Rex.', "[Rex is a dog.]"], "Rex is a dog.")
+    f.write_text('{"premises": ["P(a)"], "conclusion": ')
+    with pytest.raises(BadInput, match=r"p.txt:1:38: invalid JSON: Expecting value"):
+        read_problem_file(f)
+
+
+GRAPH_COMMANDS = ("graph verify", "graph proof", "graph uses", "graph merge", "html", "serve")
+
+
+@pytest.mark.parametrize("broken, says", [
+    ({"nodes": [{"formula": "P(a)"}], "links": []}, 'node 0 has no "id"'),
+    ({"nodes": [{"id": "p1", "formula": "P(a)"}], "links": [{"source": "p1", "target": "zz"}]},
+     'links[0]: target "zz" is not a node of the graph'),
+    ({"nodes": [{"id": "p1", "formula": "P(a)"}], "edges": 3}, '"edges" must be a list of links, not 3'),
+    ({"nodes": [{"id": "p1", "formula": 12}], "links": []}, 'node "p1": "formula" must be a string, not 12'),
+    ({"nodes": [{"id": None}], "links": []}, 'node 0: "id" must be a string, not null'),
+    ({"nodes": [{"id": "p1"}], "links": [{"source": "p1"}]}, 'links[0] has no "target"'),
+])
+def test_a_malformed_graph_is_refused_by_the_one_reader_for_every_command(tmp_path, broken, says):
+    """A graph file whose second graph is malformed: one line naming the file, the line and the node
+    or link, exit 2, from every command that reads graphs (and from the library's readers)."""
+    g, _ = dog_graph()
+    f = tmp_path / "graphs.jsonl"
+    f.write_text(json.dumps(to_json(g)) + "\n" + json.dumps({"id": "r", "graph": broken}) + "\n")
+    for command in GRAPH_COMMANDS:
+        r = run(COMMANDS[command], tmp_path, f)
+        assert (r.exit_code, r.stderr) == (2, f"nsp: error: {f}:2: {says}\n"), (command, r.stderr, r.stdout)
+    for reader in (graphs_in_file, read_graphs, lambda p: BatchIndex([p])):
+        with pytest.raises(GraphFileError, match=re.escape(f"{f}:2: {says}")):
+            list(reader(f))
+    assert not (tmp_path / "g.json").exists() and not (tmp_path / "site" / "index.html").exists()
+
+
+def test_a_graph_without_links_reads_as_one_without_edges(tmp_path):
+    f = tmp_path / "g.json"
+    f.write_text(json.dumps({"nodes": [{"id": "p1", "formula": "P(a)"}]}))
+    (g,) = read_graphs(f)
+    assert list(g.nodes) == ["p1"] and g.number_of_edges() == 0 and len(BatchIndex([f])) == 1

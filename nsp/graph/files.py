@@ -13,8 +13,10 @@ document (pretty-printed or not) or as JSONL (one value a line):
 :func:`values` gives every JSON value with its byte offset and length (``nsp serve`` indexes a
 large file by them and reads one graph back at a time); :func:`graphs_in_file` the node-link
 dicts of a file. Only JSON is read here: what a graph means is :mod:`nsp.graph.provenance`'s and
-the independent checker's (:mod:`nsp.graph.verify`) business. Errors are :class:`GraphFileError`
-naming the file, the line and (in an array) the position.
+the independent checker's (:mod:`nsp.graph.verify`) business, but the shape every reader relies on
+is checked here once (:func:`check_shape`: node ids, string formulas, links between listed
+nodes). Errors are :class:`GraphFileError` naming the file, the line, (in an array) the position,
+and the node or link.
 """
 
 from __future__ import annotations
@@ -90,6 +92,56 @@ def _spread(offset: int, length: int, line: int, value) -> Iterator[tuple[int, i
         yield offset, length, line, -1, value
 
 
+def checked_graph(value, at: str) -> tuple[dict, dict]:
+    """``(node-link graph, record)`` held by one JSON value, its shape checked (:func:`check_shape`);
+    :class:`GraphFileError` at ``at`` (``FILE:LINE``) for a value that holds no graph or a malformed one."""
+    data = graph_data(value)
+    if data is None:
+        raise GraphFileError(NOT_A_GRAPH, at)
+    check_shape(data[0], at)
+    return data
+
+
+def _shown(value) -> str:
+    text = json.dumps(value, ensure_ascii=True)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
+def check_shape(graph: dict, at: str) -> None:
+    """A node-link graph's shape, as every reader relies on it: each node an object with an ``"id"``
+    (a string or an integer) and, when it has one, a string ``"formula"``; ``"edges"`` (or
+    ``"links"``), when present, a list of objects whose ``source`` and ``target`` are ids of its
+    nodes. :class:`GraphFileError` at ``at`` naming the node or link (by index, or by id)."""
+    ids = set()
+    for i, node in enumerate(graph["nodes"]):
+        if not isinstance(node, dict):
+            raise GraphFileError(f"node {i} is {_shown(node)}, not an object", at)
+        if "id" not in node:
+            raise GraphFileError(f'node {i} has no "id"', at)
+        if not _is_id(node["id"]):
+            raise GraphFileError(f'node {i}: "id" must be a string, not {_shown(node["id"])}', at)
+        if "formula" in node and not isinstance(node["formula"], str):
+            raise GraphFileError(f'node {_shown(node["id"])}: "formula" must be a string, not '
+                                 f'{_shown(node["formula"])}', at)
+        ids.add(node["id"])
+    key = "edges" if "edges" in graph else "links"
+    links = graph.get(key, [])
+    if not isinstance(links, list):
+        raise GraphFileError(f'"{key}" must be a list of links, not {_shown(links)}', at)
+    for i, link in enumerate(links):
+        if not isinstance(link, dict):
+            raise GraphFileError(f"{key}[{i}] is {_shown(link)}, not an object", at)
+        for end in ("source", "target"):
+            if end not in link:
+                raise GraphFileError(f'{key}[{i}] has no "{end}"', at)
+            if not _is_id(link[end]) or link[end] not in ids:
+                raise GraphFileError(f"{key}[{i}]: {end} {_shown(link[end])} is not a node of the graph", at)
+
+
 def where(path, line: int, position: int) -> str:
     """``FILE:LINE`` of a value, with ``[position]`` inside a top-level array."""
     return f"{path}:{line}" + (f"[{position}]" if position >= 0 else "")
@@ -100,14 +152,12 @@ NOT_A_GRAPH = ('expected a node-link graph (with "nodes"), a record with a "grap
 
 
 def graphs_in_file(path: str | Path) -> Iterator[dict]:
-    """The node-link dicts of a graph file, in order. Raises :class:`GraphFileError` for a value
-    that holds no graph, and for a file that holds none."""
+    """The node-link dicts of a graph file, in order, their shape checked (:func:`check_shape`).
+    Raises :class:`GraphFileError` for a value that holds no graph or a malformed one, and for a
+    file that holds none."""
     found = False
     for _, _, line, pos, value in values(path):
-        data = graph_data(value)
-        if data is None:
-            raise GraphFileError(NOT_A_GRAPH, where(path, line, pos))
         found = True
-        yield data[0]
+        yield checked_graph(value, where(path, line, pos))[0]
     if not found:
         raise GraphFileError("no graph in the file", str(path))

@@ -110,7 +110,10 @@ def to_json(g: nx.DiGraph) -> dict:
 
 
 def from_json(data: dict) -> nx.DiGraph:
+    """A graph from node-link JSON (``edges`` or ``links``; neither: no edges)."""
     key = "edges" if "edges" in data else "links"
+    if key not in data:
+        data = {**data, key: []}
     return nx.node_link_graph(data, directed=True, multigraph=False, edges=key)
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 import networkx as nx
 
 from nsp import jsonio
-from nsp.graph.files import NOT_A_GRAPH, GraphFileError, graph_data, values
+from nsp.graph.files import GraphFileError, checked_graph, graph_data, values
 from nsp.graph.files import where as value_where
 from nsp.graph.provenance import from_json
 from nsp.html.change import Change, change_of
@@ -203,10 +203,8 @@ class BatchIndex:
             count = 0
             try:
                 for offset, length, line, pos, value in values(path):
-                    found = graph_data(value)
                     where = value_where(path, line, pos)
-                    if found is None:
-                        raise InputError(NOT_A_GRAPH, where)
+                    found = checked_graph(value, where)
                     count += 1
                     s, search = summarise(found[0], found[1], where, path.stem, count)
                     s = Summary(s.title, intern.setdefault(s.outcome, s.outcome),

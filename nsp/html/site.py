@@ -21,7 +21,7 @@ from typing import Callable
 
 from nsp.html.load import BatchIndex
 from nsp.html.render import Links, Row, index_page, proof_page
-from nsp.records import write_atomic
+from nsp.records import check_output_folder, write_atomic
 
 PAGE_NAME = re.compile(r"\d{6,}\.html")
 
@@ -45,12 +45,14 @@ def default_title(inputs) -> str:
 
 def write_site(inputs, out_dir, title: str | None = None, on_skip: Callable[[str], None] | None = None,
                on_page: Callable[[int, int], None] | None = None) -> SiteResult:
-    """Write the site for ``inputs`` (files or directories) into ``out_dir``. Raises
-    :class:`nsp.html.load.InputError` for an input that cannot be read."""
+    """Write the site for ``inputs`` (files or directories) into ``out_dir`` (a folder, or a new one
+    in a folder that exists: :func:`nsp.records.check_output_folder`, checked first). Raises
+    :class:`nsp.html.load.InputError` for an input that cannot be read, :class:`nsp.errors.OutputError`
+    for an output folder nsp will not write."""
+    out = check_output_folder(out_dir)
     index = BatchIndex(inputs, on_skip)
-    out = Path(out_dir)
     pages_dir = out / "p"
-    pages_dir.mkdir(parents=True, exist_ok=True)
+    pages_dir.mkdir(parents=True, exist_ok=True)  # out's parent exists: out and p/ only
     n = len(index)
     names = [page_name(i) for i in range(n)]
     for i in range(n):

@@ -78,7 +78,8 @@ def problem_from_texts(
     texts = list(premises) + ([conclusion] if conclusion is not None else [])
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise ProblemError(f"formula must be a string, got {type(t).__name__}", _label(i, len(premises)))
+            at = where[i] if where is not None and i < len(where) else _label(i, len(premises))
+            raise ProblemError(f"formula must be a string, got {type(t).__name__}", at)
     if where is None:
         where = [_label(i, len(premises)) for i in range(len(texts))]
     lines = [_Line(t, w, _label(i, len(premises)) + (f" ({w})" if w != _label(i, len(premises)) else ""))
@@ -126,9 +127,10 @@ def _read(lines: list[_Line], n_prem: int, has_conc: bool, syntax: str, strict: 
 
 
 def read_problem_text(text: str, name: str = "<input>", syntax: str = "auto", strict: bool = False) -> Problem:
-    """Parse the text or JSON problem format (see module docstring)."""
-    if text.lstrip().startswith("{"):
-        return _read_json(text, name, syntax, strict)
+    """Parse the text or JSON problem format (see module docstring; which one: :func:`_json_value`)."""
+    is_json, data = _json_value(text, name, '{["')
+    if is_json:
+        return _read_json(data, name, syntax, strict)
     premises, conclusion, seen_sep = _split_lines(text, name)
     if not premises and not conclusion:
         raise ProblemError("no formulas (expected premises, a line '---', then the conclusion)", name)
@@ -173,23 +175,34 @@ def _read_tptp_roles(lines: list[_Line], name: str, syntax: str, strict: bool) -
     return _read(prem + conc, len(prem), bool(conc), syntax, strict, None)
 
 
-def _read_json(text: str, name: str, syntax: str, strict: bool) -> Problem:
-    data, premises, conclusion = _json_problem(text, name, conclusion_required=False)
+def _read_json(data, name: str, syntax: str, strict: bool) -> Problem:
+    data, premises, conclusion = _json_problem(data, name, conclusion_required=False)
     where = [f"{name}: premises[{i}]" for i in range(len(premises))]
     if conclusion is not None:
         where.append(f"{name}: conclusion")
     return problem_from_texts(premises, conclusion, syntax, strict, where, data.get("id"))
 
 
-def _json_problem(text: str, name: str, conclusion_required: bool) -> tuple[dict, list, str | None]:
+def _json_value(text: str, name: str, starts: str) -> tuple[bool, object]:
+    """``(True, value)`` when a problem file holds JSON, else ``(False, None)`` (the text format).
+    A file is JSON when its first character is one of ``starts`` (then invalid JSON is an error
+    naming the line and column), or when the whole file is one JSON value: a file holding ``42``,
+    ``"P(a)"`` or ``null`` is the JSON format holding the wrong value (an error), never a
+    one-premise text problem."""
+    try:
+        return True, jsonio.loads(text)
+    except json.JSONDecodeError as e:
+        if text.lstrip().startswith(tuple(starts)):
+            raise ProblemError(f"invalid JSON: {e.msg}", f"{name}:{e.lineno}:{e.colno}") from None
+    return False, None
+
+
+def _json_problem(data, name: str, conclusion_required: bool) -> tuple[dict, list, str | None]:
     """The JSON problem object, its premises list and its conclusion (a string, or None when absent
     and not required)."""
-    try:
-        data = jsonio.loads(text)
-    except json.JSONDecodeError as e:
-        raise ProblemError(f"invalid JSON: {e.msg}", f"{name}:{e.lineno}:{e.colno}") from None
     if not isinstance(data, dict) or "premises" not in data:
-        raise ProblemError('JSON problem must be an object with "premises" and "conclusion"', name)
+        got = "" if isinstance(data, dict) else f", not {json.dumps(data, ensure_ascii=False)[:40]}"
+        raise ProblemError(f'JSON problem must be an object with "premises" and "conclusion"{got}', name)
     premises, conclusion = data["premises"], data.get("conclusion")
     if not isinstance(premises, list):
         raise ProblemError('"premises" must be a list of formula strings', name)
@@ -209,8 +222,9 @@ def read_sentence_file(path: str | Path) -> tuple[list[str], str]:
     ``{"premises": [...], "conclusion": "..."}``; blank premises are dropped. Raises ProblemError."""
     name = str(path)
     text = read_text(path, MAX_FILE_BYTES)
-    if text.lstrip().startswith("{"):
-        _, premises, conclusion = _json_problem(text, name, conclusion_required=True)
+    is_json, data = _json_value(text, name, "{")  # a sentence may open with '"' or '['
+    if is_json:
+        _, premises, conclusion = _json_problem(data, name, conclusion_required=True)
         bad = next((i for i, p in enumerate(premises) if not isinstance(p, str)), None)
         if bad is not None:
             raise ProblemError(f'"premises"[{bad}] must be a sentence string, not {json.dumps(premises[bad])[:40]}',

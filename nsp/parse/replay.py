@@ -38,6 +38,8 @@ def read_replay(path: str | Path) -> tuple[dict[str, list[list[str]]], list[tupl
         if item_id is not None:
             by_id[item_id] = samples
         by_position.append((item_id, samples))
+    if not by_position:  # bad input, not a missing tool: a replay file stands in for the model
+        raise ProblemError("no recorded samples: the replay file has no lines", str(path))
     return by_id, by_position
 
 

@@ -11,6 +11,9 @@ Outcomes are values of a closed set (frozen dataclasses, each with ``status`` an
 * :class:`Timeout` — wall-clock, CPU or Lean's own heartbeat limit;
 * :class:`NoToolchain` — nothing to run; says how to install Lean.
 
+A file the screen refuses is bad input: :func:`refusal` is the :class:`ScreenRefused` error
+(a :class:`nsp.errors.BadInput`) that ``nsp lean check`` raises for it.
+
 Message positions: ``line`` is 1-based; ``column`` is 1-based too (Lean's JSON columns are
 0-based codepoint offsets; we add 1, like every other nsp error position).
 Only infrastructure failures (the sandbox cannot start a process at all) raise.
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from nsp.errors import BadInput
 from provers.lean.sandbox import (
     DEFAULT_ALLOWED_IMPORTS, Limits, RunResult, Violation, run_sandboxed, screen,
 )
@@ -170,6 +174,18 @@ class NoToolchain:
 CheckResult = Proved | Sorry | Error | Timeout | NoToolchain
 
 
+class ScreenRefused(BadInput):
+    """Lean text outside nsp's Lean language: refused by the screen, never run (exit 2)."""
+
+
+def refusal(result: "Error", where: str) -> ScreenRefused:
+    """The one-line error of a screen refusal (``result.stage == "screen"``) of the text at ``where``
+    (a file name): ``where:LINE:COLUMN: refused by the Lean screen: forbidden ...``."""
+    m = result.errors[0]
+    at = f"{where}:{m.line}:{m.column}" if m.line is not None else where
+    return ScreenRefused(f"refused by the Lean screen: {m.text}", at)
+
+
 def violations_as_error(violations: Sequence[Violation]) -> Error:
     return Error(tuple(LeanMessage("error", f"forbidden {v.construct!r}: {v.reason}", v.line, v.column)
                        for v in violations), stage="screen")
@@ -232,11 +248,13 @@ def check_text(
     allowed_imports: Sequence[str] = DEFAULT_ALLOWED_IMPORTS,
     theorem: str | None = None,
 ) -> CheckResult:
-    """Screen ``text`` and, if it passes, check it with ``lean --json`` in the sandbox.
+    """Screen ``text`` (a whole Lean file: nsp's commands, not a bare term or tactic block; text
+    that is not a ``str`` is refused too) and, if it passes, check it with ``lean --json`` in the
+    sandbox.
 
     ``theorem``: a fully qualified theorem name whose axioms to report (``#print axioms``).
     """
-    violations = screen(text, allowed_imports)
+    violations = screen(text, allowed_imports, kind="module")
     if violations:
         return violations_as_error(violations)
     tc = toolchain or find_toolchain()
