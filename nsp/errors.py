@@ -15,7 +15,18 @@ from __future__ import annotations
 
 
 class NspError(Exception):
-    """The root of every error nsp raises on purpose (one line: what and where)."""
+    """The root of every error nsp raises on purpose (one line: what and where).
+
+    Messages speak in library terms: a setting is named as the keyword or settings field a caller
+    passes, ``name=value`` (``fresh=True``), and listed in ``settings``; the command line shows
+    each as its flag (``--fresh``; :func:`nsp.cli.fail`), so no library message quotes a flag."""
+
+    settings: tuple[str, ...] = ()
+
+    def __init__(self, *args, settings: tuple[str, ...] = ()):
+        super().__init__(*args)
+        if settings:
+            self.settings = tuple(settings)
 
 
 class BadInput(NspError, ValueError):

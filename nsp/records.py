@@ -168,13 +168,14 @@ class Journal:
         except json.JSONDecodeError:
             first = None
         if not isinstance(first, dict) or first.get("journal") != JOURNAL_FORMAT:
-            raise JobConflict(f"{self.path} is not a journal of an nsp job; delete it or use --fresh")
+            raise JobConflict(f"{self.path} is not a journal of an nsp job; delete it or use fresh=True",
+                              settings=("fresh",))
         there, now = _flat(first), _flat(self.header)
         differ = sorted(k for k in set(there) | set(now) if there.get(k) != now.get(k))
         if differ:
             what = "; ".join(f"{k}: {_short(there.get(k))} there, {_short(now.get(k))} now" for k in differ)
             raise JobConflict(f"{self.path} was written by a job with other settings or input ({what}); "
-                              "rerun with those, or use --fresh to start over")
+                              "rerun with those, or use fresh=True to start over", settings=("fresh",))
         if end < len(data):  # a torn last line from a crash: cut it off
             with self.path.open("r+b") as f:
                 f.truncate(end)

@@ -189,7 +189,7 @@ def run_journaled(items: list[dict], journal_path: Path | None, header: dict, wi
         try:
             journal = Journal(journal_path, header, fresh)
         except JobConflict as e:
-            raise JobError(str(e)) from None
+            raise JobError(str(e), settings=e.settings) from None
     pending = [it for it in items if it["id"] not in journal.entries]
     by_id = {it["id"]: it for it in pending}
     bar.set(sum(size(it) for it in items) - sum(size(it) for it in pending))

@@ -1,13 +1,14 @@
 """One entry point for deciding a problem: Z3, optionally cross-checked by the other back ends
 (E and cvc5 by default, :data:`provers.crosscheck.OPINIONS`), with explanation. Back ends come
-from the registry (:mod:`provers.base`)."""
+from the registry (:mod:`provers.base`). :func:`prove_file` is ``nsp prove``: a problem file and
+one :class:`ProveSettings` in, a :class:`Report` out (the command prints it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from nsp.graph.provenance import to_json
-from nsp.logic.problem import Problem
+from nsp.logic.problem import Problem, read_problem_file
 from provers.explain import explanation_graph
 from provers import base
 from provers.crosscheck import OPINIONS, opinions as ask
@@ -65,3 +66,24 @@ def prove(problem: Problem, timeout: float = 10.0, explain: bool = True, cross_c
                                               if v.outcome == verdict.outcome and v.outcome.decided])
     graph = to_json(explanation_graph(problem, verdict, checked_by)) if explain else None
     return Report(problem, verdict, others, missing, graph)
+
+
+@dataclass(frozen=True)
+class ProveSettings:
+    """How a problem file is read (``syntax``: auto, folio, nltk or tptp; ``strict``: no repairs)
+    and decided (see :func:`prove`; ``timeout`` in seconds per prover)."""
+
+    syntax: str = "auto"
+    strict: bool = False
+    timeout: float = 10.0
+    explain: bool = True
+    cross_check: bool = False
+    prover: str = "z3"
+
+
+def prove_file(path, settings: ProveSettings = ProveSettings()) -> Report:
+    """Read the problem file ``path`` (:func:`nsp.logic.problem.read_problem_file`; its repairs
+    are in ``report.problem.repairs``) and decide it with ``settings``."""
+    problem = read_problem_file(path, settings.syntax, settings.strict)
+    return prove(problem, timeout=settings.timeout, explain=settings.explain, cross_check=settings.cross_check,
+                 prover=settings.prover)

@@ -1,4 +1,10 @@
-"""``nsp synth ...``: batch synthesis commands (click).
+"""``nsp synth ...``: the synthesis commands (click): ``mutate``, ``search``, ``explore``.
+
+Each command builds its job's settings object (:class:`synth.batch.JobParams`,
+:class:`synth.search.SearchParams`, :class:`synth.explore.ExploreParams`; for mutate and search,
+what the job's journal records and compares on resume), calls the job's one library function
+with it and how to run it (workers, Ray, fresh, progress), and prints the summary line.
+Registered in :mod:`nsp.cli`.
 
 Exit codes as in :mod:`nsp.cli`: 0 done (per-item problems go to the errors file), 2 bad input
 or a journal of another job, 3 missing back end (Ray), 130 interrupted (rerun to resume).
@@ -55,3 +61,70 @@ def mutate_cmd(infile, out, per_theorem, workers, ray_address, seed, rlimit, tim
         f"(x{expansion:.2f}), {r.tried} re-decided, {rejected} rejected, {r.errors} error(s) -> {out}",
         err=True,
     )
+
+
+@synth_group.command("search")
+@click.argument("problems", metavar="PROBLEMS", type=click.Path(dir_okay=False))
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL of search trees.")
+@click.option("--strategy", type=click.Choice(["mcts", "beam"]), default="mcts", show_default=True)
+@click.option("--policy", type=click.Choice(["overlap", "uniform"]), default="overlap", show_default=True,
+              help="Prior over steps.")
+@click.option("--simulations", type=click.IntRange(1), default=200, show_default=True, help="MCTS simulations per problem.")
+@click.option("--beam-width", type=click.IntRange(1), default=8, show_default=True, help="Beam search width.")
+@click.option("--max-rounds", type=click.IntRange(1), default=16, show_default=True, help="Beam search rounds.")
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True, help="Worker processes.")
+@click.option("--ray", "ray_address", metavar="ADDRESS|auto|local", default=None,
+              help="Run as Ray tasks: 'local' starts a Ray instance here, else ray.init(address=...).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--decided-only", is_flag=True, help="Logic-LM input: only items whose gold label is True or False.")
+@click.option("--full-budget", is_flag=True, help="Go on searching after the first proof (richer trees).")
+@click.option("--negative-budget", type=click.IntRange(0), default=10, show_default=True,
+              help="Proof states searched on a problem Z3 decides Uncertain or finds inconsistent (its tree is "
+                   "kept as negative data); 0: do not decide first, give every problem the full budget.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N problems.")
+@click.option("--fresh", is_flag=True, help="Discard the journal of an earlier run and start over.")
+@click.option("--progress/--no-progress", default=True, help="Progress bar on stderr.")
+def synth_search_cmd(problems, out, strategy, policy, simulations, beam_width, max_rounds, workers, ray_address,
+                     seed, decided_only, full_budget, negative_budget, limit, fresh, progress) -> None:
+    """Search for step-level proofs of PROBLEMS, writing the search trees to OUT.
+
+    PROBLEMS: a Logic-LM JSON file (e.g. ProofWriter) or a JSONL of nsp theorems
+    {"id", "premises": [...], "conclusion": "..."}. Proofs go to OUT's .proofs.jsonl (check them
+    with nsp graph verify). Interrupted? Run the same command again.
+    """
+    from synth.search import SearchParams, run_search_job
+
+    params = SearchParams(strategy=strategy, policy=policy, simulations=simulations, seed=seed,
+                          beam_width=beam_width, max_rounds=max_rounds, decided_only=decided_only, limit=limit,
+                          full_budget=full_budget, negative_budget=negative_budget)
+    r = run_search_job(problems, out, params, workers=workers, ray=ray_address, progress=progress, fresh=fresh)
+    acc = f", {r.correct}/{r.labelled} agree with the gold label" if r.labelled else ""
+    click.echo(f"{r.items} problem(s) ({r.items_run} run now), {r.solved} solved{acc}, "
+               f"{r.errors} error(s) -> {out}", err=True)
+
+
+@synth_group.command("explore")
+@click.argument("axioms", metavar="AXIOMS", type=click.Path(dir_okay=False))
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="Output provenance graph (JSON).")
+@click.option("--time-limit", type=Seconds(1.0), default=1800.0, show_default=True,
+              help="Wall-clock seconds for the whole exploration.")
+@click.option("--max-size", type=click.IntRange(3), default=7, show_default=True,
+              help="Largest term size enumerated (symbols and variables).")
+@click.option("--variables", type=click.IntRange(1, 4), default=3, show_default=True, help="Variables in equations.")
+@click.option("--max-value", type=click.IntRange(1), default=4, show_default=True,
+              help="Test every variable at the numerals 0..N.")
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="Processes for the Z3 proof attempts of one round.")
+@click.option("--progress/--no-progress", default=True, help="Progress on stderr.")
+def synth_explore_cmd(axioms, out, time_limit, max_size, variables, max_value, workers, progress) -> None:
+    """Prove equational theorems of AXIOMS by induction and write their provenance graph.
+
+    AXIOMS: formulas in FOLIO syntax, one per line, '#' comments (e.g. data/axioms/peano.fol).
+    """
+    from synth.explore import ExploreParams, explore_file
+
+    params = ExploreParams(time_limit=time_limit, max_size=max_size, variables=variables, max_value=max_value,
+                           workers=workers)
+    r = explore_file(axioms, out, params, progress=progress)
+    click.echo(f"{r.proved} theorem(s) proved ({r.by_induction} by induction), {len(r.kept)} after compression, "
+               f"{r.seconds:.1f}s -> {out}", err=True)

@@ -1,15 +1,18 @@
 """``nsp graph ...``: verify, query and merge provenance graphs (click commands).
 
-Exit codes as in :mod:`nsp.cli`: 0 done, 1 a check failed, 2 bad input (or a journal of another
-job), 3 missing prover or Ray, 130 interrupted. Errors are the library's typed ones
-(:mod:`nsp.errors`), printed by the ``nsp`` group.
+Each command calls one library function (``verify``: :func:`nsp.graph.verify.verify_job` with
+its :class:`nsp.graph.verify.Settings`; ``proof``/``uses``: :func:`nsp.graph.provenance.merged_with`;
+``merge``: :func:`nsp.graph.provenance.merge_files`) and formats its result here. Exit codes as in
+:mod:`nsp.cli`: 0 done, 1 a check failed, 2 bad input (or a journal of another job), 3 missing
+prover or Ray, 130 interrupted. Errors are the library's typed ones (:mod:`nsp.errors`), printed
+by the ``nsp`` group.
 """
 
 from __future__ import annotations
 
 import click
 
-from nsp.errors import BadInput, NspError
+from nsp.errors import BadInput
 from nsp.options import Seconds
 from provers.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
@@ -75,10 +78,9 @@ def verify_cmd(file: str, prover: str, rlimit: int, timeout: float, workers: int
 @click.argument("fact")
 def proof_cmd(file: str, fact: str) -> None:
     """Print the proof of FACT (a node id): everything it depends on, sources first."""
-    from nsp.graph.provenance import derivation, in_dependency_order, proof_of
+    from nsp.graph.provenance import derivation, in_dependency_order, merged_with, proof_of
 
-    g = _merged_with(file, fact)
-    sub = proof_of(g, fact)
+    sub = proof_of(merged_with(file, fact), fact)
     for node_id in in_dependency_order(sub):
         rule, groups = derivation(sub, node_id)
         data = sub.nodes[node_id]
@@ -92,9 +94,9 @@ def proof_cmd(file: str, fact: str) -> None:
 @click.argument("fact")
 def uses_cmd(file: str, fact: str) -> None:
     """Print the facts derived directly from FACT (a node id)."""
-    from nsp.graph.provenance import uses_of
+    from nsp.graph.provenance import merged_with, uses_of
 
-    g = _merged_with(file, fact)
+    g = merged_with(file, fact)
     for node_id in uses_of(g, fact):
         data = g.nodes[node_id]
         click.echo(f"{node_id}  {data.get('role', '?')}  {data.get('rule', '?')}  {data.get('formula', '')}")
@@ -105,33 +107,9 @@ def uses_cmd(file: str, fact: str) -> None:
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="Merged graph (JSON).")
 def merge_cmd(files: tuple[str, ...], out: str) -> None:
     """Merge every graph in FILES into one graph file (first derivation of a fact wins)."""
-    from nsp.graph.provenance import dumps, merge, read_graphs
+    from nsp.graph.provenance import merge_files
 
-    from nsp.records import check_output, write_atomic
-
-    try:
-        check_output(out, files)
-        g = merge(graph for f in files for graph in read_graphs(f))
-        write_atomic(out, dumps(g) + "\n")
-    except NspError:
-        raise
-    except (ValueError, OSError) as e:  # a graph networkx cannot build, a failed write
-        raise BadInput(str(e)) from None
+    g = merge_files(files, out)
     conflicts = len(g.graph.get("conflicts", ()))
     click.echo(f"{g.graph['merged']} graph(s) -> {g.number_of_nodes()} fact(s), "
                f"{g.number_of_edges()} edge(s), {conflicts} conflict(s) -> {out}")
-
-
-def _merged_with(file: str, fact: str):
-    from nsp.graph.provenance import merge, read_graphs
-
-    try:
-        g = merge(graph for graph in read_graphs(file) if fact in graph)
-    except NspError:
-        raise
-    except (ValueError, OSError) as e:  # a graph networkx cannot build
-        raise BadInput(str(e)) from None
-    if fact not in g:
-        raise BadInput(f"no graph has a fact with id {fact}", file)
-    return g
-

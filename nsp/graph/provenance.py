@@ -18,7 +18,8 @@ Example: premises p1 = ∀x (Dog(x) → Animal(x)), p2 = Dog(rex) and the theore
 give three nodes and the edges p1 -> theorem, p2 -> theorem with rule "entailment".
 Reading a graph never mutates it. Queries: :func:`proof_of` (ancestors), :func:`uses_of`,
 :func:`merge`; :func:`read_graphs` reads a graph JSON file, a JSONL of graphs, or a JSONL of
-records that carry a graph under ``"graph"``.
+records that carry a graph under ``"graph"``. File level (``nsp graph proof|uses|merge``):
+:func:`merged_with`, :func:`merge_files`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Iterable, Iterator, Mapping
 
 import networkx as nx
 
+from nsp.errors import BadInput, NspError
 from nsp.graph.files import graphs_in_file
 from nsp.logic.canon import content_id
 from nsp.logic.ir import Node
@@ -171,3 +173,36 @@ def read_graphs(path: str | Path) -> Iterator[nx.DiGraph]:
     :class:`nsp.graph.files.GraphFileError`."""
     for data in graphs_in_file(path):
         yield from_json(data)
+
+
+def merged_with(path: str | Path, fact: str) -> nx.DiGraph:
+    """One graph (:func:`merge`) of the graphs in the file ``path`` that have the fact ``fact``
+    (a node id). Raises :class:`nsp.errors.BadInput` when none has it or a graph cannot be built."""
+    try:
+        g = merge(graph for graph in read_graphs(path) if fact in graph)
+    except NspError:
+        raise
+    except (ValueError, OSError) as e:  # a graph networkx cannot build
+        raise BadInput(str(e)) from None
+    if fact not in g:
+        raise BadInput(f"no graph has a fact with id {fact}", str(path))
+    return g
+
+
+def merge_files(paths: Iterable[str | Path], out: str | Path) -> nx.DiGraph:
+    """Merge every graph of the files ``paths`` (:func:`merge`) and write the result to ``out``
+    (node-link JSON; the path is checked before anything is read: :func:`nsp.records.check_output`).
+    Returns the merged graph. Raises :class:`nsp.errors.BadInput` for a graph that cannot be built
+    or a failed write, :class:`nsp.errors.OutputError` for an output nsp will not write."""
+    from nsp.records import check_output, write_atomic
+
+    paths = list(paths)
+    try:
+        check_output(out, paths)
+        g = merge(graph for p in paths for graph in read_graphs(p))
+        write_atomic(out, dumps(g) + "\n")
+    except NspError:
+        raise
+    except (ValueError, OSError) as e:  # a graph networkx cannot build, a failed write
+        raise BadInput(str(e)) from None
+    return g
