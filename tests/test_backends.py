@@ -88,10 +88,10 @@ def test_replay_by_id_and_by_position(tmp_path):
     f.write_text(json.dumps({"id": "a", "samples": [["P(a)", "P(a)"]]}) + "\n\n"
                  + json.dumps({"samples": [["Q(b)", "Q(b)"]]}) + "\n", encoding="utf-8")
     r = ReplayBackend(f)
-    assert r.recorded("a", 7) == [["P(a)", "P(a)"]]
-    assert r.recorded("zzz", 1) == [["Q(b)", "Q(b)"]]  # the id-less line at position 1
+    assert r.samples_for("a", 7) == [["P(a)", "P(a)"]]
+    assert r.samples_for("zzz", 1) == [["Q(b)", "Q(b)"]]  # the id-less line at position 1
     with pytest.raises(ReplayMiss):
-        r.recorded("zzz", 0)  # position 0 holds another problem's id
+        r.samples_for("zzz", 0)  # position 0 holds another problem's id
     with pytest.raises(ReplayMiss):
         r.generate(["prompt"])
 

@@ -19,7 +19,8 @@ Back ends:
 - :class:`nsp.parse.endpoint.EndpointBackend`: an OpenAI-compatible HTTP server (``/v1/completions`` or
   ``/v1/chat/completions``), one request per prompt asking for ``n`` choices.
 - :class:`ReplayBackend`: no model at all; serves the samples recorded in a replay file
-  (:mod:`nsp.parse.replay`) problem by problem, through :meth:`Generator.recorded`.
+  (:mod:`nsp.parse.replay`) problem by problem: its :meth:`~Generator.sampler` is a
+  :class:`~nsp.parse.translate.RecordedSampler` where a model's is a ``ModelSampler``.
 
 Only infrastructure failures raise (:class:`BackendError`); odd model text is data.
 
@@ -74,9 +75,12 @@ class Generator:
         repeating itself); back ends that cannot tell ignore it."""
         raise NotImplementedError
 
-    def recorded(self, item_id: str, position: int) -> list[list[str]] | None:
-        """Recorded samples for a problem (replay only); ``None`` means: generate them."""
-        return None
+    def sampler(self, job, settings, cache: dict | None = None, retriever=None):
+        """Where one problem's samples come from (:class:`nsp.parse.translate.Sampler`): for a
+        model, prompts to :meth:`generate` (``cache``: completions shared across a story's problems)."""
+        from nsp.parse.translate import ModelSampler
+
+        return ModelSampler(self, job, settings, cache, retriever)
 
     def describe(self) -> str:
         return self.name
@@ -406,7 +410,14 @@ class ReplayBackend(Generator):
         self.by_id, self.by_position = read_replay(self.path)
         self.name = f"replay:{self.path.name}"
 
-    def recorded(self, item_id, position):
+    def sampler(self, job, settings, cache=None, retriever=None):
+        """The recorded samples of ``job`` (:class:`nsp.parse.translate.RecordedSampler`)."""
+        from nsp.parse.translate import RecordedSampler
+
+        return RecordedSampler(job, self.samples_for(job.item_id, job.position))
+
+    def samples_for(self, item_id, position) -> list[list[str]]:
+        """The samples recorded for a problem: by id, else by position (ReplayMiss if none)."""
         if str(item_id) in self.by_id:
             return self.by_id[str(item_id)]
         if 0 <= position < len(self.by_position) and self.by_position[position][0] is None:

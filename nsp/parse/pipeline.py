@@ -140,8 +140,10 @@ class LazyBackend(Generator):
         self.notify(f"generated in {time.monotonic() - t:.1f} s")
         return out
 
-    def recorded(self, item_id, position):
-        return self._get().recorded(item_id, position) if self.args[2] else None
+    def sampler(self, job, settings, cache=None, retriever=None):
+        if self.args[2]:  # a replay: its own sampler (the file is read already)
+            return self._get().sampler(job, settings, cache, retriever)
+        return super().sampler(job, settings, cache, retriever)  # prompts through self: the model loads on use
 
 
 @dataclass(frozen=True)

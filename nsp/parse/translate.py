@@ -22,8 +22,10 @@ For one problem (English premises and conclusion):
    no structural repair and whose conclusion uses only the premises' predicates; every kept sample
    when there is none. No voting sample: no prediction (an error for scoring).
 
-With a :class:`~nsp.parse.backends.ReplayBackend`, steps 1-2 and 4 are replaced by the recorded
-samples; steps 3 and 5 run as usual, so re-scoring a replay file reproduces the run's numbers.
+Steps 2 and 4 belong to the back end's :class:`Sampler` (``generator.sampler(job, settings)``):
+:class:`ModelSampler` for a model (whole-problem or sentence-by-sentence), :class:`RecordedSampler`
+for a :class:`~nsp.parse.backends.ReplayBackend` (the recorded samples, nothing to repair); steps 1,
+3 and 5 run the same for every back end, so re-scoring a replay file reproduces the run's numbers.
 """
 
 from __future__ import annotations
@@ -110,6 +112,37 @@ class _Cached:
         return [self.cache[k] for k in keys]
 
 
+@dataclass(frozen=True)
+class Job:
+    """One problem as a sampler sees it: its sentences and what the symbolic parser fixed."""
+
+    item_id: str
+    position: int
+    premises: tuple[str, ...]
+    conclusion: str
+    symbolic: tuple[str | None, ...]  # per sentence: the symbolic parser's formula as prompt text, or None
+    story: str | None = None
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        return self.premises + (self.conclusion,)
+
+
+class Sampler:
+    """Where one problem's samples come from (every back end gives one through ``sampler()``):
+    ``draw`` returns K samples (one formula text per sentence) with their sources; ``repair``
+    returns new formula texts for samples that failed (sample index -> texts), empty when it has
+    nothing to change. ``calls``: model calls made."""
+
+    calls = 0
+
+    def draw(self) -> list[tuple[list[str], tuple[str, ...]]]:
+        raise NotImplementedError
+
+    def repair(self, samples: list[Sample], rnd: int) -> dict[int, list[str]]:
+        return {}
+
+
 def translate_problem(
     premises: Sequence[str],
     conclusion: str,
@@ -128,71 +161,126 @@ def translate_problem(
     sentences = premises + (conclusion,)
     parses = tuple(parse_sentences(list(sentences)))
     known = [p.formula for p in parses]  # the symbolic parser's IR, used as it is (never re-read)
-    symbolic = [write(p.formula, "folio") if p.formula is not None else None for p in parses]  # prompt text
-    gen = _Cached(generator, cache) if generator is not None else None
-
-    recorded = generator.recorded(item_id, position) if generator is not None else None
-    if recorded is not None:
-        texts = [tuple(t) for t in recorded]
-        sources = [tuple("symbolic" if sym is not None and sym == t else "model" for sym, t in zip(symbolic, fol))
-                   for fol in texts]
-        results = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, s.semantics, known, s.explain)
-                   for fol, src in zip(texts, sources)]
-        return _vote(item_id, premises, conclusion, parses, results, 0, start, s.vote)
-
-    todo = [i for i, sym in enumerate(symbolic) if sym is None]
-    k = s.samples if todo else 1
-    if todo and gen is None:
-        return ProblemTranslation(item_id, premises, conclusion, parses, (), error="no model: "
-                                  + f"{len(todo)} sentence(s) are outside the symbolic parser's grammar",
-                                  seconds=time.monotonic() - start)
-    src = tuple("symbolic" if symbolic[i] is not None else "model" for i in range(len(sentences)))
-    if s.mode == "whole":
-        fols = _whole_samples(gen, premises, conclusion, symbolic, k, s)
-        samples = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, s.semantics, known, s.explain)
-                   for fol in fols]
-        for rnd in range(1, s.repair_rounds + 1):
-            if not _whole_repair(gen, samples, premises, conclusion, known, s, rnd):
-                break
-        return _vote(item_id, premises, conclusion, parses, samples, gen.calls if gen else 0, start, s.vote)
-    retriever = retriever or (default_retriever() if todo else None)
-    context = [(sentences[i], symbolic[i]) for i in range(len(premises)) if symbolic[i] is not None]
-    shots = {i: retriever.nearest(sentences[i], s.shots, exclude_story=story) for i in todo}
-    last = len(premises)  # the conclusion's index
-    staged = s.conclusion_context and last in todo
-    first = [i for i in todo if not (staged and i == last)]
-    prompts = [translation_prompt(sentences[i], shots[i], context) for i in first]
-    outs = gen.generate(prompts, k, s.temp, s.seed, s.max_new_tokens) if first else []
-    fols = []
-    for j in range(k):
-        fol = list(symbolic)
-        for t, i in enumerate(first):
-            fol[i] = outs[t][j]
-        fols.append(fol)
-    if staged:  # the conclusion sees its own sample's premise translations (one vocabulary)
-        for j, text in enumerate(_conclusions(gen, conclusion, shots[last], fols, premises, s)):
-            fols[j][last] = text
+    symbolic = tuple(write(p.formula, "folio") if p.formula is not None else None for p in parses)  # prompt text
+    job = Job(str(item_id), position, premises, conclusion, symbolic, story)
+    if generator is None:
+        if any(sym is None for sym in symbolic):
+            return ProblemTranslation(job.item_id, premises, conclusion, parses, (), error="no model: " + (
+                f"{sum(sym is None for sym in symbolic)} sentence(s) are outside the symbolic parser's grammar"),
+                seconds=time.monotonic() - start)
+        sampler: Sampler = FixedSampler(job)
+    else:
+        sampler = generator.sampler(job, s, cache=cache, retriever=retriever)
     samples = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, s.semantics, known, s.explain)
-               for fol in fols]
-
+               for fol, src in sampler.draw()]
     for rnd in range(1, s.repair_rounds + 1):
-        failing = [(j, smp) for j, smp in enumerate(samples) if smp.discarded in ("parse", "inconsistent")]
-        asks = []  # (sample index, sentence index, prompt)
-        for j, smp in failing:
-            for i, err in _blame(smp):
-                ctx = _premise_context(premises, smp.fol) if (staged and i == last) else context
-                asks.append((j, i, repair_prompt(sentences[i], shots[i], ctx, smp.fol[i], err)))
-        if not asks:
+        fixed = sampler.repair(samples, rnd)
+        if not fixed:
             break
-        fixed = gen.generate([a[2] for a in asks], 1, s.temp, s.seed + rnd, s.max_new_tokens)
+        for j, fol in fixed.items():
+            samples[j] = evaluate_sample(fol, samples[j].sources, premises, conclusion, s.timeout, rnd, s.semantics,
+                                         known, s.explain)
+    return _vote(job.item_id, premises, conclusion, parses, samples, sampler.calls, start, s.vote)
+
+
+class FixedSampler(Sampler):
+    """Every sentence read by the symbolic parser: one sample, nothing to ask a model."""
+
+    def __init__(self, job: Job):
+        self.job = job
+
+    def draw(self):
+        return [(list(self.job.symbolic), ("symbolic",) * len(self.job.symbolic))]
+
+
+class RecordedSampler(Sampler):
+    """Samples recorded in a replay file (:class:`~nsp.parse.backends.ReplayBackend`), used as
+    written; a text equal to the symbolic parser's is sourced ``symbolic``. Nothing to repair:
+    the recorded repairs are in the samples."""
+
+    def __init__(self, job: Job, recorded: list[list[str]]):
+        self.job, self.recorded = job, recorded
+
+    def draw(self):
+        return [(list(fol), tuple("symbolic" if sym is not None and sym == t else "model"
+                                  for sym, t in zip(self.job.symbolic, fol))) for fol in self.recorded]
+
+
+class ModelSampler(Sampler):
+    """Samples from a model back end: the whole problem in one generation per sample
+    (``Settings.mode == "whole"``, :mod:`nsp.parse.whole`) or one prompt per sentence; Logic-LM
+    repair re-prompts the failing model-made sentences."""
+
+    def __init__(self, gen: Generator, job: Job, settings: Settings, cache: dict | None = None,
+                 retriever: Retriever | None = None):
+        self.gen, self.job, self.s = _Cached(gen, cache), job, settings
+        self.todo = [i for i, sym in enumerate(job.symbolic) if sym is None]
+        self.k = settings.samples if self.todo else 1
+        self.src = tuple("symbolic" if sym is not None else "model" for sym in job.symbolic)
+        self.retriever = retriever
+
+    @property
+    def calls(self) -> int:
+        return self.gen.calls
+
+    def draw(self):
+        if not self.todo:
+            return [(list(self.job.symbolic), self.src)]
+        if self.s.mode == "whole":
+            fols = _whole_samples(self.gen, self.job.premises, self.job.conclusion, list(self.job.symbolic), self.k,
+                                  self.s)
+        else:
+            fols = self._sentence_samples()
+        return [(fol, self.src) for fol in fols]
+
+    def repair(self, samples, rnd):
+        if not self.todo:
+            return {}
+        if self.s.mode == "whole":
+            return _whole_repair(self.gen, samples, self.job.premises, self.job.conclusion, self.s, rnd)
+        return self._sentence_repair(samples, rnd)
+
+    # ---- sentence by sentence
+
+    def _sentence_samples(self) -> list[list[str]]:
+        s, job = self.s, self.job
+        sentences, symbolic, premises = job.sentences, job.symbolic, job.premises
+        retriever = self.retriever or default_retriever()
+        self.context = [(sentences[i], symbolic[i]) for i in range(len(premises)) if symbolic[i] is not None]
+        self.shots = {i: retriever.nearest(sentences[i], s.shots, exclude_story=job.story) for i in self.todo}
+        last = len(premises)  # the conclusion's index
+        self.staged = s.conclusion_context and last in self.todo
+        first = [i for i in self.todo if not (self.staged and i == last)]
+        prompts = [translation_prompt(sentences[i], self.shots[i], self.context) for i in first]
+        outs = self.gen.generate(prompts, self.k, s.temp, s.seed, s.max_new_tokens) if first else []
+        fols = []
+        for j in range(self.k):
+            fol = list(symbolic)
+            for t, i in enumerate(first):
+                fol[i] = outs[t][j]
+            fols.append(fol)
+        if self.staged:  # the conclusion sees its own sample's premise translations (one vocabulary)
+            for j, text in enumerate(_conclusions(self.gen, job.conclusion, self.shots[last], fols, premises, s)):
+                fols[j][last] = text
+        return fols
+
+    def _sentence_repair(self, samples: list[Sample], rnd: int) -> dict[int, list[str]]:
+        s, job = self.s, self.job
+        last = len(job.premises)
+        asks = []  # (sample index, sentence index, prompt)
+        for j, smp in enumerate(samples):
+            if smp.discarded not in ("parse", "inconsistent"):
+                continue
+            for i, err in _blame(smp):
+                ctx = _premise_context(job.premises, smp.fol) if (self.staged and i == last) else self.context
+                asks.append((j, i, repair_prompt(job.sentences[i], self.shots[i], ctx, smp.fol[i], err)))
+        if not asks:
+            return {}
+        fixed = self.gen.generate([a[2] for a in asks], 1, s.temp, s.seed + rnd, s.max_new_tokens)
         new_fol = {j: list(samples[j].fol) for j, _, _ in asks}
         for (j, i, _), out in zip(asks, fixed):
             new_fol[j][i] = out[0]
-        for j, fol in new_fol.items():
-            old = samples[j]
-            samples[j] = evaluate_sample(fol, old.sources, premises, conclusion, s.timeout, rnd, s.semantics, known,
-                                         s.explain)
-    return _vote(item_id, premises, conclusion, parses, samples, gen.calls if gen else 0, start, s.vote)
+        return new_fol
 
 
 WHOLE_TOKEN_CAP = 1024  # new tokens for one stretch of a whole-problem block
@@ -235,8 +323,8 @@ def _whole_samples(gen: "_Cached", premises, conclusion: str, symbolic: list, k:
     return [[t if t is not None else "" for t in fol] for fol in lines]
 
 
-def _whole_repair(gen: "_Cached", samples: list, premises, conclusion: str, known: list, s: Settings,
-                  rnd: int) -> bool:
+def _whole_repair(gen: "_Cached", samples: list, premises, conclusion: str, s: Settings,
+                  rnd: int) -> dict[int, list[str]]:
     """One repair round in whole mode: each model-made line that does not read, or that the
     inconsistent core blames, is sampled again after its own sample's earlier lines (the layout the
     model knows; temperature 0.7 when the run is greedy, or it would write the same line)."""
@@ -251,16 +339,13 @@ def _whole_repair(gen: "_Cached", samples: list, premises, conclusion: str, know
             before = "".join(f"{labels[t]}. {smp.fol[t]}\n" for t in range(i))
             asks.append((j, i, f"{head}{before}{labels[i]}."))
     if not asks:
-        return False
+        return {}
     temp = s.temp if s.temp > 0 else 0.7
     fixed = gen.generate([a[2] for a in asks], 1, temp, s.seed + rnd, s.max_new_tokens)
     new_fol = {j: list(samples[j].fol) for j, _, _ in asks}
     for (j, i, _), out in zip(asks, fixed):
         new_fol[j][i] = out[0]
-    for j, fol in new_fol.items():
-        samples[j] = evaluate_sample(fol, samples[j].sources, premises, conclusion, s.timeout, rnd, s.semantics, known,
-                                     s.explain)
-    return True
+    return new_fol
 
 
 def _premise_context(premises: Sequence[str], fol: Sequence[str]) -> list[tuple[str, str]]:
