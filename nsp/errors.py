@@ -22,11 +22,16 @@ class NspError(Exception):
     each as its flag (``--fresh``; :func:`nsp.cli.fail`), so no library message quotes a flag."""
 
     settings: tuple[str, ...] = ()
+    #: The command already reported it in its output (a ``--json`` object, ``nsp lean doctor``'s
+    #: findings): :func:`nsp.cli.fail` prints nothing and exits with the branch's code.
+    shown: bool = False
 
-    def __init__(self, *args, settings: tuple[str, ...] = ()):
+    def __init__(self, *args, settings: tuple[str, ...] = (), shown: bool = False):
         super().__init__(*args)
         if settings:
             self.settings = tuple(settings)
+        if shown:
+            self.shown = True
 
 
 class BadInput(NspError, ValueError):
