@@ -33,15 +33,20 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (sta
           (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
 
 
+def _stat(path: Path) -> os.stat_result | None:
+    """The output path's status, ``None`` when nothing is there yet."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write here ({e.strerror})") from None
+
+
 def check_output(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
     """``path`` if nsp may replace it with a result file (:class:`OutputError` otherwise)."""
     path = Path(path)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        raise OutputError(f"{path}: cannot write here ({e.strerror})") from None
+    st = _stat(path)
     if st is not None and not stat.S_ISREG(st.st_mode):
         kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
         raise OutputError(f"{path} is {kind}; give a file path for the output")
@@ -59,12 +64,7 @@ def check_output_folder(path: str | Path) -> Path:
     a new one in a folder that exists (created by the writer; its parents never are, as with
     :func:`check_output`). :class:`OutputError` otherwise, with :func:`check_output`'s messages."""
     path = Path(path)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        raise OutputError(f"{path}: cannot write here ({e.strerror})") from None
+    st = _stat(path)
     if st is not None and not stat.S_ISDIR(st.st_mode):
         kind = "a file" if stat.S_ISREG(st.st_mode) else next(
             (name for test, name in _KINDS if test(st.st_mode)), "not a folder")
