@@ -213,15 +213,18 @@ def _context() -> z3.Context:
 # ---------------------------------------------------------------- sessions
 
 
-def _why(solver: z3.Solver, guard: _Budget | None = None) -> str:
-    """Z3's reason for unknown; a stop by the wall clock is named as the hang guard's."""
+def _why(solver: z3.Solver, guard_seconds: float, rlimit: int, clock_ran_out: bool) -> str:
+    """Z3's reason for unknown, naming what stopped the check: "timeout" is Z3's timer, the
+    hang guard. In some modes (push/pop, assumptions) Z3 says "canceled" both when its timer
+    fires and when the rlimit runs out, so a cancel is the guard's only when the check ran for
+    the whole timeout it had (``clock_ran_out``) or no rlimit bounded it, else the rlimit's."""
     why = solver.reason_unknown() or "unknown"
     if "interrupted from keyboard" in why:  # Z3 caught the user's Ctrl-C: it is the user's, not a verdict
         raise KeyboardInterrupt
-    if why in ("timeout", "canceled") or (guard is not None and guard.expired):
-        return f"{HANG_GUARD} ({guard.seconds:g} s): {why}" if guard else f"{HANG_GUARD}: {why}"
-    if "resource limit" in why:
+    if "resource limit" in why or ("canceled" in why and rlimit and not clock_ran_out):
         return f"rlimit exhausted ({why})"
+    if why == "timeout" or "canceled" in why:
+        return f"{HANG_GUARD} ({guard_seconds:g} s): {why}"
     return why
 
 
@@ -290,12 +293,13 @@ class Session:
 
     # ---- checks
 
-    def _limit(self, s: z3.Solver, rlimit: int | None, guard: _Budget | None) -> None:
+    def _limit(self, s: z3.Solver, rlimit: int | None, guard: _Budget | None) -> tuple[int, int]:
+        """Set the check's limits on ``s``; returns the (rlimit, timeout in ms) it runs under."""
         rl = self.rlimit if rlimit is None else int(rlimit)
         ms = guard.ms() if guard is not None else max(1, int(self.timeout * 1000))
         if s is not self.solver:
             s.set(random_seed=0, rlimit=rl, timeout=ms)
-            return
+            return rl, ms
         # the session's solver: its hang guard is renewed only when the time left fell below
         # half of the one set (a guard, not a budget: setting parameters costs a call per check)
         if self._limits is None:
@@ -304,6 +308,7 @@ class Session:
         elif self._limits[0] != rl or ms < self._limits[1] // 2:
             s.set(rlimit=rl, timeout=ms)
             self._limits = (rl, ms)
+        return self._limits
 
     @holding
     def check(self, assumptions: Sequence = (), rlimit: int | None = None, guard: _Budget | None = None,
@@ -314,13 +319,17 @@ class Session:
         s = solver or self.solver
         if guard is not None and guard.expired:
             return z3.unknown, f"{HANG_GUARD} ({guard.seconds:g} s): timeout"
-        self._limit(s, rlimit, guard)
+        rl, ms = self._limit(s, rlimit, guard)
         self.checks += 1
+        start = time.monotonic()
         r = s.check(*assumptions)
+        ran = time.monotonic() - start  # Z3's timer starts inside the call: it fired only if ran >= ms
         if self.track_cost:
             total = _rlimit_count(s)
             self.last_cost, self.rlimit_total = total - self.rlimit_total, total
-        return r, (_why(s, guard or _Budget(self.timeout)) if r == z3.unknown else "")
+        if r != z3.unknown:
+            return r, ""
+        return r, _why(s, guard.seconds if guard is not None else self.timeout, rl, ran * 1000 >= ms)
 
     @contextmanager
     def scope(self, *facts):
