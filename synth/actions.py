@@ -173,7 +173,10 @@ def rule_of(fact_id: str, f: Node) -> Rule | None:
 class Fact:
     """A formula in a proof state. ``action`` is how it got there ("given" for premises);
     ``hyp`` is the content id of the hypothesis it depends on (None: it holds outright).
-    ``head``, ``rule`` and ``terms`` are computed once, by :func:`make_fact`."""
+    ``head``, ``rule`` and ``terms`` are computed once, by :func:`make_fact`. ``shadowed``: a
+    ``contradiction`` that discharges ``H`` with ``~H`` derived under ``H`` concludes ``~H``,
+    whose id is that parent's: the new fact replaces the parent in the state, keeps it here,
+    and its own id among ``parents`` names it (:meth:`Fact.parent`)."""
 
     id: str
     formula: Node
@@ -183,6 +186,11 @@ class Fact:
     head: tuple = ()
     rule: Rule | None = None
     terms: tuple[Node, ...] = ()
+    shadowed: "Fact | None" = None
+
+    def parent(self, facts: dict, pid: str) -> "Fact":
+        """The parent fact with id ``pid`` (``facts``: the state's facts by id)."""
+        return self.shadowed if pid == self.id and self.shadowed is not None else facts[pid]
 
 
 def make_fact(formula: Node, action: str = "given", parents: Sequence[str] = (), hyp: str | None = None,

@@ -18,13 +18,16 @@ fact: the facts it depends on through its recorded parents, as a provenance grap
   step from exactly these sources), ``checked_by`` ``z3``, attribute ``action`` (the action);
 - under the hypothesis ``H``, a fact ``X`` is recorded as ``H → X``; the hypothesis itself is
   ``H → H``, a ``law`` (valid, no sources); the ``contradiction`` step that discharges ``H``
-  is an entailment from two recorded implications (or one and an outright fact).
+  is an entailment from two recorded implications (or one and an outright fact). When the
+  ``~H`` it concludes was itself derived under ``H`` (the pair is ``H`` and ``~H``), that fact
+  and the conclusion share a fact id: the graph holds both, ``H → ~H`` (derived from its own
+  sources) and ``~H`` (from ``H → H`` and ``H → ~H``), two nodes with their own content ids.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import networkx as nx
@@ -132,6 +135,8 @@ class ProofState:
         elif step.action == "contradiction":
             # discharging H gives ~H, which is G or ¬G (only those are assumed): the state is
             # solved, and the facts that rest on H stay, for the proof
+            if fact.id in fact.parents:  # ~H was derived under H: the fact replaces it, and keeps it
+                fact = replace(fact, shadowed=self.facts[fact.id])
             view = self.view.extend(fact, hypothesis=None)
         else:
             view = self.view.extend(fact)
@@ -152,23 +157,23 @@ class ProofState:
             if fact is None:
                 raise ValueError("the state is not solved")
             target = fact.id
-        order: list[str] = []
-        seen: set[str] = set()
-        stack: list[tuple[str, bool]] = [(target, False)]
+        order: list[Fact] = []
+        seen: set[tuple] = set()  # (id, hyp): a shadowed fact has its replacement's id
+        stack: list[tuple[Fact, bool]] = [(self.facts[target], False)]
         while stack:
-            fid, done = stack.pop()
+            fact, done = stack.pop()
             if done:
-                order.append(fid)
+                order.append(fact)
                 continue
-            if fid in seen:
+            if _key(fact) in seen:
                 continue
-            seen.add(fid)
-            stack.append((fid, True))
-            fact = self.facts[fid]
+            seen.add(_key(fact))
+            stack.append((fact, True))
             for p in reversed(fact.parents):
-                if p not in seen:
-                    stack.append((p, False))
-        return [self.facts[f] for f in order]
+                parent = fact.parent(self.facts, p)
+                if _key(parent) not in seen:
+                    stack.append((parent, False))
+        return order
 
     def proof_graph(self, premises: Sequence[Node], problem_id: str | None = None, **attrs) -> nx.DiGraph:
         """The minimal proof of the solved goal as a provenance graph (module docstring)."""
@@ -180,7 +185,7 @@ class ProofState:
             labels.setdefault(content_id(p), f"p{i + 1}")
         g = new_graph(problem=problem_id, verdict=self.verdict,
                       conclusion=write(self.goal.formula, "folio"), **attrs)
-        node_of: dict[str, str] = {}
+        node_of: dict[tuple, str] = {}  # (fact id, hyp) -> node id
         for f in self.proof_facts(fact.id):
             enc = self.encoded(f)
             if f.action == "given":
@@ -190,17 +195,23 @@ class ProofState:
             elif f.action == "assume":
                 nid = add_fact(g, enc, "derived", "law", checked_by="z3", action="assume")
             else:
-                role = "theorem" if f.id == fact.id else "derived"
+                role = "theorem" if _key(f) == _key(fact) else "derived"
                 if content_id(enc) in g:  # the same formula already recorded: keep the first
-                    node_of[f.id] = content_id(enc)
+                    node_of[_key(f)] = content_id(enc)
                     continue
                 nid = add_fact(g, enc, role, "entailment", checked_by="z3", action=f.action)
                 sources = []
                 for p in f.parents:
-                    src = node_of[p]
+                    src = node_of[_key(f.parent(self.facts, p))]
                     if src not in sources and src != nid:
                         sources.append(src)
                 add_derivation(g, sources, nid, "entailment")
-            node_of[f.id] = nid
-        g.graph["goal"] = node_of[fact.id]
+            node_of[_key(f)] = nid
+        g.graph["goal"] = node_of[_key(fact)]
         return g
+
+
+def _key(fact: Fact) -> tuple:
+    """A fact's identity in a proof: its id and hypothesis (``~H`` under ``H`` and the ``~H``
+    that discharges ``H`` share the id)."""
+    return fact.id, fact.hyp
