@@ -1,7 +1,7 @@
-"""Imported in the multiprocessing forkserver (preload, :func:`nsp.workers.mp_context`) and called
-in each worker: on Linux the kernel then kills the process when its parent dies
-(``PR_SET_PDEATHSIG``), so killing a job's main process leaves no forkserver or worker behind. No
-effect elsewhere."""
+"""Imported in the multiprocessing forkserver (preload, :func:`nsp.workers.mp_context`) and run in
+each worker (:func:`init_worker`, the pools' initializer): on Linux the kernel then kills the
+process when its parent dies (``PR_SET_PDEATHSIG``), so killing a job's main process leaves no
+forkserver or worker behind (no effect elsewhere); and SIGINT stops a worker at once."""
 
 from __future__ import annotations
 
@@ -20,3 +20,15 @@ def die_with_parent() -> None:
 
 
 die_with_parent()  # at import: the forkserver preloads this module
+
+
+def init_worker() -> None:
+    """The initializer of every pool worker (:mod:`nsp.workers`): it dies with its parent, and SIGINT
+    stops it at once, the kernel's default action, as SIGTERM does. Ctrl-C reaches the whole
+    process group, but the job is the main process's to stop (:mod:`nsp.interrupt`: it records
+    nothing in flight and exits 130; what a worker had in flight runs again on resume). A worker
+    that raised ``KeyboardInterrupt`` would raise it wherever Python was, e.g. half-way through a
+    Z3 constructor or inside a Z3 finalizer, and print that object's traceback ("Exception
+    ignored in: ...__del__") on the job's stderr."""
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -10,11 +10,12 @@ from the journal. :func:`run_file_job` is the whole driver of a job from an inpu
 result files beside an output (``nsp synth mutate``, ``nsp synth search``).
 
 Execution: local processes (``concurrent.futures`` with the forkserver start method; every
-process dies with its parent, :mod:`nsp.deathsig`), in-process for a one-worker job that asks
-for it (``inline``), or Ray tasks (``"local"`` starts a Ray instance in this process unless one
-is already initialised; anything else is passed to ``ray.init(address=)``, e.g. ``auto``). A
-worker process that dies takes its in-flight items with it: they run again, each alone, and an
-item that kills a worker by itself gets a ``worker-crashed`` entry (:func:`crashed`).
+process dies with its parent and at Ctrl-C, which the main process handles: :mod:`nsp.deathsig`),
+in-process for a one-worker job that asks for it (``inline``), or Ray tasks (``"local"`` starts a
+Ray instance in this process unless one is already initialised; anything else is passed to
+``ray.init(address=)``, e.g. ``auto``). A worker process that dies takes its in-flight items
+with it: they run again, each alone, and an item that kills a worker by itself gets a
+``worker-crashed`` entry (:func:`crashed`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from nsp.deathsig import die_with_parent
+from nsp.deathsig import init_worker
 from nsp.errors import NspError, ToolMissing
 from nsp.records import JobConflict, JobProgress, Journal, OutputError, check_output, file_sha256
 
@@ -59,7 +60,7 @@ def _pool_pass(items: list[dict], params: dict, workers: int, on_result: Callabl
     returns the items that were in flight when it died (the rest of the items either finished
     or never started: the caller tells them apart by what it received)."""
     size = max(1, min(workers, len(items)))
-    pool = ProcessPoolExecutor(max_workers=size, mp_context=mp_context(), initializer=die_with_parent)
+    pool = ProcessPoolExecutor(max_workers=size, mp_context=mp_context(), initializer=init_worker)
     queue = list(reversed(items))
     inflight: dict = {}
     lost: list[dict] = []

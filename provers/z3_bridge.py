@@ -201,10 +201,10 @@ z3.set_param("ctrl_c", False)
 def _context() -> z3.Context:
     """A new Z3 context, made with SIGINT/SIGTERM held back: a handler that raised half-way through
     ``Context.__init__`` would leave an object whose ``__del__`` fails at exit. The signal is
-    delivered right after."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    delivered right after (the mask is restored whatever is raised)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, ())  # the mask now: a signal already in may raise here
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # may raise once blocked
         return z3.Context()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)

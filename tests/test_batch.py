@@ -228,6 +228,32 @@ def test_a_worker_that_dies_loses_no_item():
         assert by_id[f"i{n}"]["records"] == [{"n": n}] and by_id[f"i{n}"]["errors"] == []
 
 
+def _interrupt_self_on_int(item: dict, params: dict) -> dict:
+    """A worker function that sends its own process SIGINT on item "int" (Ctrl-C reaches every
+    process of the job's group)."""
+    if item["id"] == "int":
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)  # a worker that survived it would go on
+    time.sleep(0.2)
+    return {"id": item["id"], "records": [{"n": item["n"]}], "errors": [], "stats": {}}
+
+
+def test_ctrl_c_stops_a_worker_at_once_and_silently():
+    """SIGINT kills a worker process outright (the kernel's default action, nsp.deathsig.init_worker):
+    no KeyboardInterrupt raised wherever Python was in the worker (inside a Z3 constructor or
+    finalizer it printed that object's traceback) and none sent back to the main process, which
+    handles Ctrl-C itself. Here the main process got none: the item runs again alone and is
+    reported as a crash; nothing is printed."""
+    code = ("from nsp.workers import run_local; from tests.test_batch import _interrupt_self_on_int as f; "
+            "items = [{'id': f'i{n}', 'n': n} for n in range(4)] + [{'id': 'int', 'n': -1}]; got = []; "
+            "run_local(items, {}, 2, got.append, fn=f); "
+            "print(sorted(e['id'] for e in got), [e['id'] for e in got if e['errors']])")
+    r = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert r.stdout.strip() == "['i0', 'i1', 'i2', 'i3', 'int'] ['int']"
+
+
 def test_killing_the_main_process_leaves_no_process_of_the_job(tmp_path):
     """kill -9 of `nsp synth mutate --workers 2`: the forkserver, the workers and the resource
     tracker are gone within 5 s (PR_SET_PDEATHSIG, nsp/deathsig.py)."""
