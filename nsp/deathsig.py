@@ -19,7 +19,13 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-die_with_parent()  # at import: the forkserver preloads this module
+PARENT = "NSP_DEATHSIG_PARENT"  # set by nsp.workers.mp_context: the pid of the job's main process
+
+# At import in the forkserver (it preloads this module) or a spawned worker: a direct child of the
+# job's main process. Never in the main process itself: a job started with `nohup … &` must outlive
+# the shell that started it.
+if os.environ.get(PARENT) == str(os.getppid()):
+    die_with_parent()
 
 
 def init_worker() -> None:

@@ -21,11 +21,13 @@ with it: they run again, each alone, and an item that kills a worker by itself g
 from __future__ import annotations
 
 import multiprocessing
+import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from nsp import deathsig
 from nsp.deathsig import init_worker
 from nsp.errors import NspError, ToolMissing
 from nsp.records import JobConflict, JobProgress, Journal, OutputError, check_output, file_sha256
@@ -48,6 +50,7 @@ def mp_context():
     forkserver preloads :mod:`nsp.deathsig`, so it dies with this process."""
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    os.environ[deathsig.PARENT] = str(os.getpid())  # children of this process die with it (nsp.deathsig)
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(["nsp.deathsig"])  # the forkserver dies with this process
     return ctx

@@ -284,3 +284,23 @@ def test_killing_the_main_process_leaves_no_process_of_the_job(tmp_path):
     for row in left:  # do not leak them into the rest of the run if the test fails
         os.kill(int(row.split()[0]), signal.SIGKILL)
     assert not left, left
+
+
+def test_a_job_outlives_the_shell_that_started_it(tmp_path):
+    """`nohup nsp synth mutate … &` from a shell that then exits: the job's main process is not
+    tied to its parent's life (only the forkserver and the workers are tied to the main process)."""
+    import subprocess
+    import sys
+    import time
+
+    if not FOLIO.exists():
+        pytest.skip(f"shared data not found at {FOLIO}")
+    pid_file = tmp_path / "pid"
+    job = f"{sys.executable} -m nsp.cli synth mutate {FOLIO} -o {tmp_path / 'm.jsonl'} --workers 2 --limit 30"
+    subprocess.run(["sh", "-c", f"{job} >/dev/null 2>&1 & echo $! > {pid_file}"], timeout=30, check=True,
+                   cwd=Path(__file__).resolve().parent.parent)  # the shell exits at once
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists() and not (tmp_path / "m.jsonl").exists():
+        time.sleep(0.2)
+    assert (tmp_path / "m.jsonl").exists()  # it ran to the end instead of being killed with the shell
