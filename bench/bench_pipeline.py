@@ -41,6 +41,8 @@ def main() -> None:
     ap.add_argument("--semantics", choices=["auto", "classical", "literal"], default="auto")
     ap.add_argument("--conclusion-context", action="store_true")
     ap.add_argument("--grammar", action="store_true")
+    ap.add_argument("--mode", choices=["whole", "sentence"], default="whole")
+    ap.add_argument("--instruction", action="store_true", help="whole mode: an instruction line (untuned models)")
     ap.add_argument("--model", default=None)
     ap.add_argument("--endpoint", default=None)
     ap.add_argument("--replay", default=None)
@@ -48,6 +50,7 @@ def main() -> None:
     a = ap.parse_args()
     parts = [f"{Path(a.dataset).parent.name}-{Path(a.dataset).stem}", a.split or "all", f"k{a.samples}"]
     parts += ([a.semantics] if a.semantics != "auto" else []) + (["ctx"] if a.conclusion_context else []) + (["grammar"] if a.grammar else [])
+    parts += ([a.mode] if a.mode != "whole" else []) + (["instruction"] if a.instruction else [])
     parts += [f"n{a.limit}" if a.limit else "full"]
     name = a.name or "-".join(parts)
     results = ROOT / "bench" / "results"
@@ -57,7 +60,7 @@ def main() -> None:
         a.dataset, limit=a.limit, samples=a.samples, replay=a.replay, model=a.model, endpoint=a.endpoint,
         out=results / f"pipeline-{name}.jsonl", timeout=a.timeout, seed=a.seed, split=a.split,
         repair_rounds=a.repair_rounds, semantics=a.semantics, conclusion_context=a.conclusion_context, grammar=a.grammar,
-        progress=True,
+        mode=a.mode, instruction=a.instruction, progress=True,
     )
     summary["command"] = " ".join(["python", "bench/bench_pipeline.py", *sys.argv[1:]])
     summary["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),

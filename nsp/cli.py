@@ -213,10 +213,14 @@ _VOTE = click.option(
     help="How samples vote: evidence (samples needing no structural repair, whose conclusion uses the premises' "
     "predicates; all decided ones if none), majority (every decided sample) or linc (only samples that read with "
     "no repair).")
+_MODEL_HELP = ("a model name (qwen-coder-0.5b, qwen-coder-1.5b), .gguf file, model or adapter folder, hub id, or "
+               "'embedded' (SmolLM2-135M alone). Default: ~/.cache/nsp/finetuned/default/model if nsp train made "
+               "it, else Qwen2.5-Coder-0.5B with the whole-problem LoRA adapter shipped in nsp/parse/adapter.")
 _MODE = click.option(
-    "--mode", type=click.Choice(["sentence", "whole"]), default="sentence", show_default=True,
+    "--mode", type=click.Choice(["sentence", "whole"]), default=None,
     help="whole: one generation per sample translates the whole problem in one vocabulary; sentence: one prompt "
-    "per sentence.")
+    "per sentence. Default: the translator's own (whole; sentence for a model fine-tuned per sentence, e.g. "
+    "nsp/parse/adapter-smollm or nsp train without --data whole).")
 _INSTRUCTION = click.option(
     "--instruction/--no-instruction", default=False, show_default=True,
     help="whole mode: start the prompt with an instruction line (for a model not fine-tuned on nsp's layout: "
@@ -234,9 +238,7 @@ _INSTRUCTION = click.option(
               help="Without --gold-fol: K translations per problem, majority vote (LINC).")
 @click.option("--replay", type=click.Path(dir_okay=False), default=None,
               help="Without --gold-fol: re-score the FOL samples recorded in FILE (an --out file) instead of a model.")
-@click.option("--model", default=None, help="Without --gold-fol: a .gguf file, model folder, hub id or 'embedded' "
-              "(default: ~/.cache/nsp/finetuned/default/model if nsp train made it, else the embedded SmolLM2-135M "
-              "with the shipped LoRA adapter; 'embedded': the base model alone).")
+@click.option("--model", default=None, help="Without --gold-fol: " + _MODEL_HELP)
 @click.option("--endpoint", default=None, help="Without --gold-fol: an OpenAI-compatible server URL.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
 @click.option("--split", type=click.Choice(["dev", "train"]), default=None,
@@ -315,7 +317,7 @@ def _print_summary(s: dict) -> None:
 
 def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
                    repair_rounds, semantics="auto", conclusion_context=False, grammar=False, vote="evidence",
-                   mode="sentence", instruction=False, fresh=False) -> None:
+                   mode=None, instruction=False, fresh=False) -> None:
     from nsp.parse.pipeline import evaluate_pipeline
 
     try:
@@ -338,9 +340,7 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
 
 @main.command("check")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--model", default=None, help="A .gguf file, model folder, hub id or 'embedded' (default: "
-              "~/.cache/nsp/finetuned/default/model if nsp train made it, else the embedded SmolLM2-135M with the "
-              "shipped LoRA adapter; 'embedded': the base model alone).")
+@click.option("--model", default=None, help=_MODEL_HELP)
 @click.option("--endpoint", default=None, help="An OpenAI-compatible server URL instead of a local model.")
 @click.option("--replay", type=click.Path(dir_okay=False), default=None, help="Recorded FOL samples instead of a model.")
 @click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True, help="K translations, majority vote.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -215,33 +216,48 @@ def test_thread_count_follows_the_load_from_other_work(monkeypatch):
     assert backends._threads(own=0) == 3
 
 
-def test_the_default_translator_is_the_shipped_adapter(monkeypatch, tmp_path, embedded):
-    """With no weights from `nsp train`, the default back end is the embedded model with the LoRA
-    adapter in nsp/parse/adapter merged in; it writes formulas that read for held-out (dev-split)
-    FOLIO premises. Its accuracy is measured by bench and re-scored from data/replay."""
+def test_the_default_translator_is_the_shipped_adapter(monkeypatch, tmp_path):
+    """With no weights from `nsp train`, the default back end is Qwen2.5-Coder-0.5B with the
+    whole-problem LoRA adapter in nsp/parse/adapter (at most 25 MB in the repo) merged in: its
+    weights differ from the base's, and it writes a held-out (dev-split) FOLIO problem's block of
+    formulas, one per sentence, that read. Its accuracy is measured by bench and re-scored from
+    data/replay."""
     pytest.importorskip("peft", reason="the shipped adapter needs peft (pip install 'nsp[model]')")
+    pytest.importorskip("torch", reason="the model back end needs torch")
     import json
 
     import torch
+    from safetensors import safe_open
 
     from nsp.logic.syntax import parse
     from nsp.parse import backends
-    from nsp.parse.prompts import default_retriever, folio_split, translation_prompt
+    from nsp.parse.prompts import folio_split
+    from nsp.parse.whole import parse_completion, problem_prompt
     from tests.conftest import FOLIO_TRAIN
 
-    assert (backends.SHIPPED_ADAPTER / "adapter_model.safetensors").stat().st_size < 12_000_000
+    assert (backends.SHIPPED_ADAPTER / "adapter_model.safetensors").stat().st_size <= 25_000_000
+    assert json.loads((backends.SHIPPED_ADAPTER / "nsp_base.json").read_text())["base"] == "qwen-coder-0.5b"
     monkeypatch.setattr(backends, "FINETUNED", tmp_path / "no-finetuned-model")
-    tuned = backends.TransformersBackend()
-    assert tuned.source == str(backends.SHIPPED_ADAPTER) and tuned.name.endswith("the LoRA adapter shipped with nsp")
+    try:
+        tuned = backends.TransformersBackend()
+    except BackendError as e:  # the Qwen wheels are missing: under CI this skip fails the run
+        pytest.skip(str(e))
+    assert tuned.source == str(backends.SHIPPED_ADAPTER)
+    assert "Qwen2.5-Coder-0.5B" in tuned.name and tuned.name.endswith("the LoRA adapter shipped with nsp")
+    assert tuned.layout == "whole"  # so the default mode is whole problems
     name = "model.layers.0.self_attn.q_proj.weight"
-    base_w, tuned_w = embedded.model.state_dict()[name], tuned.model.state_dict()[name]
+    base_dir = backends.TransformersBackend._resolve("qwen-coder-0.5b")
+    with safe_open(str(sorted(Path(base_dir).glob("*.safetensors"))[0]), "pt") as f:
+        base_w = f.get_tensor(name).to(torch.bfloat16)
+    tuned_w = tuned.model.state_dict()[name]
     assert base_w.shape == tuned_w.shape and not torch.equal(base_w, tuned_w)  # merged, not the base
     if not FOLIO_TRAIN.exists():
         pytest.skip(f"needs {FOLIO_TRAIN}")
     rows = [json.loads(l) for l in FOLIO_TRAIN.read_text(encoding="utf-8").splitlines() if l.strip()]
-    dev = [p for r in rows if folio_split(r["story_id"]) == "dev" for p in r["premises"]]
-    sentences = list(dict.fromkeys(dev))[:8]
-    retriever = default_retriever()
-    out = tuned.generate([translation_prompt(s, retriever.nearest(s, 4)) for s in sentences], max_new_tokens=80)
-    for s, (text,) in zip(sentences, out):
-        parse(text, "folio", strict=True)  # raises (and fails the test) on text that does not read
+    row = next(r for r in rows if folio_split(r["story_id"]) == "dev")
+    block = tuned.generate([problem_prompt(row["premises"], row["conclusion"])], max_new_tokens=400,
+                           stop=("\n\n",), line_tokens=80)[0][0]
+    lines = parse_completion(block, len(row["premises"]))
+    assert all(line is not None for line in lines), block  # one formula per premise and the conclusion
+    for text in lines:
+        parse(text, "folio")  # raises (and fails the test) on text that does not read

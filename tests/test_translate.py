@@ -81,7 +81,8 @@ def test_unparsed_sentence_without_a_model_is_an_error():
 def test_only_unparsed_sentences_go_to_the_model_in_one_call_with_k_samples():
     answers = ["Chase(rex, squirrel)", "Loves(rex)", "Chase(rex, squirrel)"]
     with CannedServer(lambda p: answers) as srv:
-        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url), Settings(samples=3))
+        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url),
+                               Settings(mode="sentence", samples=3))
     assert len(srv.requests) == 1 and srv.requests[0]["n"] == 3
     prompt = srv.requests[0]["prompt"]
     assert prompt.endswith(f"English: {OUTSIDE}\nFOL:")
@@ -96,14 +97,16 @@ def test_repair_reprompts_a_parse_failure_with_the_error():
         return ["Chase(rex, squirrel)"] if "Wrong FOL:" in prompt else ["Chase(rex, squirrel) ∧ ∧"]
 
     with CannedServer(answer) as srv:
-        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url), Settings(repair_rounds=1))
+        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url),
+                               Settings(mode="sentence", repair_rounds=1))
     assert len(srv.requests) == 2
     repair = srv.requests[1]["prompt"]
     assert "Wrong FOL: Chase(rex, squirrel) ∧ ∧\n" in repair and "Problem:" in repair and "^" in repair
     assert tr.predicted == "True" and tr.samples[0].repair_rounds == 1
 
     with CannedServer(answer) as srv:
-        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url), Settings(repair_rounds=0))
+        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url),
+                               Settings(mode="sentence", repair_rounds=0))
     assert len(srv.requests) == 1 and tr.predicted is None and tr.discarded == {"parse": 1}
 
 
@@ -112,7 +115,8 @@ def test_repair_reprompts_the_model_formulas_of_an_inconsistent_core():
         return ["Chase(rex, squirrel)"] if "contradictory" in prompt else ["¬Animal(rex)"]
 
     with CannedServer(answer) as srv:
-        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url), Settings(repair_rounds=2))
+        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url),
+                               Settings(mode="sentence", repair_rounds=2))
     assert len(srv.requests) == 2
     assert "¬Animal(rex)" in srv.requests[1]["prompt"] and RULE in srv.requests[1]["prompt"]
     assert tr.predicted == "True" and tr.discarded == {}
@@ -121,9 +125,10 @@ def test_repair_reprompts_the_model_formulas_of_an_inconsistent_core():
 def test_a_shared_cache_translates_a_storys_premises_once():
     with CannedServer(lambda p: ["Chase(rex, squirrel)"]) as srv:
         gen, cache = EndpointBackend(srv.url), {}
-        a = translate_problem(DOGS + [OUTSIDE], ANIMAL, gen, cache=cache)
-        b = translate_problem(DOGS + [OUTSIDE], "Rex is a dog.", gen, cache=cache)
-        c = translate_problem(DOGS + [OUTSIDE], "Rex chases a squirrel in the park.", gen, cache=cache)
+        sentence = Settings(mode="sentence")
+        a = translate_problem(DOGS + [OUTSIDE], ANIMAL, gen, sentence, cache=cache)
+        b = translate_problem(DOGS + [OUTSIDE], "Rex is a dog.", gen, sentence, cache=cache)
+        c = translate_problem(DOGS + [OUTSIDE], "Rex chases a squirrel in the park.", gen, sentence, cache=cache)
     assert (a.model_calls, b.model_calls, c.model_calls) == (1, 0, 1)
     assert len(srv.requests) == 2  # the third problem asked only for its new conclusion
 
@@ -178,7 +183,8 @@ def test_conclusion_is_translated_after_the_premises_with_each_samples_own_premi
         return ["∀x (ChaseSquirrels(x) → Happy(x))"] * 2
 
     with CannedServer(answer) as srv:
-        tr = translate_problem(story, question, EndpointBackend(srv.url), Settings(samples=2, conclusion_context=True))
+        tr = translate_problem(story, question, EndpointBackend(srv.url),
+                               Settings(mode="sentence", samples=2, conclusion_context=True))
     first, second = srv.requests[:2], srv.requests[2:]  # the endpoint sends one request per prompt
     assert [r["n"] for r in first] == [2, 2] and all(question not in r["prompt"] for r in first)
     assert len(second) == 2 and all(r["prompt"].endswith(f"English: {question}\nFOL:") for r in second)
@@ -187,7 +193,8 @@ def test_conclusion_is_translated_after_the_premises_with_each_samples_own_premi
     assert tr.votes == {"True": 1, "Uncertain": 1}
 
     with CannedServer(answer) as srv:  # by default the conclusion joins the premises' call
-        translate_problem(story, question, EndpointBackend(srv.url), Settings(samples=2))
+        translate_problem(story, question, EndpointBackend(srv.url),
+                               Settings(mode="sentence", samples=2))
     assert len(srv.requests) == 3 and all(r["n"] == 2 for r in srv.requests)
 
 
@@ -212,3 +219,34 @@ def test_model_names_for_one_concept_are_aligned_before_deciding(tmp_path):
     # different arity or kind: never merged
     out, renamed = align([parse(t).formula for t in ["Love(rex)", "Loves(rex, tom)"]], ["model", "model"])
     assert renamed == {}
+
+
+# ---------------------------------------------------------------- whole problems (the default mode)
+
+
+def test_whole_mode_continues_the_block_after_the_symbolic_lines():
+    """One generation per sample: the prompt is the problem and the block so far, with every line
+    the symbolic parser read fixed in it; the model writes the rest, cut before the next fixed line."""
+    from nsp.parse.whole import problem_prompt
+
+    with CannedServer(lambda p: ["3. Chase(rex, squirrel)\nC. Animal(rex)\n"] * 2) as srv:
+        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url), Settings(samples=2))
+    assert Settings().mode is None and EndpointBackend.layout == "whole"  # the default: the translator's own
+    assert len(srv.requests) == 1
+    req = srv.requests[0]
+    assert req["prompt"] == problem_prompt(DOGS + [OUTSIDE], ANIMAL) + f"1. {RULE}\n2. Dog(rex)\n" and req["n"] == 2
+    assert req["stop"] == ["\nC."]  # the conclusion's line is the symbolic parser's, not the model's
+    assert [s.fol[2] for s in tr.samples] == ["Chase(rex, squirrel)"] * 2
+    assert tr.samples[0].sources == ("symbolic", "symbolic", "model", "symbolic") and tr.votes == {"True": 2}
+
+
+def test_whole_mode_repairs_a_line_after_its_own_samples_earlier_lines():
+    def answer(prompt):
+        return [" Chase(rex, squirrel)"] if prompt.endswith("\n3.") else ["3. Chase(rex, squirrel) ∧ ∧\n"]
+
+    with CannedServer(answer) as srv:
+        tr = translate_problem(DOGS + [OUTSIDE], ANIMAL, EndpointBackend(srv.url), Settings(repair_rounds=1))
+    assert len(srv.requests) == 2
+    repair = srv.requests[1]
+    assert repair["prompt"].endswith(f"1. {RULE}\n2. Dog(rex)\n3.") and repair["temperature"] > 0
+    assert tr.predicted == "True" and tr.samples[0].repair_rounds == 1 and tr.samples[0].fol[2] == "Chase(rex, squirrel)"

@@ -12,10 +12,12 @@ Back ends:
   once to safetensors under ``~/.cache/nsp/models/<sha256 of the GGUF>/`` (loading the GGUF takes
   ~25-60 s, the converted copy ~3 s). ``model`` may also be a ``.gguf`` file, a local model folder,
   or a hub id (read from the local hub cache only when ``HF_HUB_OFFLINE=1``).
-  The default (``model=None``) is the embedded model with a fine-tuned translator on top: the
-  weights ``nsp train`` left in ``~/.cache/nsp/finetuned/default/model/`` when present, else the
-  LoRA adapter shipped in ``nsp/parse/adapter/`` (when peft is installed; see its README for the
-  recipe and the measurements). ``model="embedded"`` always means the base model alone.
+  The default (``model=None``) is a fine-tuned translator: the weights ``nsp train`` left in
+  ``~/.cache/nsp/finetuned/default/model/`` when present, else the LoRA adapter shipped in
+  ``nsp/parse/adapter/`` (when peft is installed; see its README for the recipe and the
+  measurements): Qwen2.5-Coder-0.5B-Instruct (``qwen-coder-0.5b``, :mod:`nsp.parse.models`) tuned
+  for whole problems (:mod:`nsp.parse.whole`). ``nsp/parse/adapter-smollm/`` is the earlier one,
+  SmolLM2-135M tuned sentence by sentence. ``model="embedded"`` always means SmolLM2 alone.
 - :class:`nsp.parse.endpoint.EndpointBackend`: an OpenAI-compatible HTTP server (``/v1/completions`` or
   ``/v1/chat/completions``), one request per prompt asking for ``n`` choices.
 - :class:`ReplayBackend`: no model at all; serves the samples recorded in a replay file
@@ -52,7 +54,8 @@ EMBEDDED_VERSION = "0.1.2"
 EMBEDDED_NAME = f"{EMBEDDED_DIST}=={EMBEDDED_VERSION} (SmolLM2-135M-Instruct Q4_1 GGUF)"
 CACHE = Path(os.environ.get("NSP_CACHE", Path.home() / ".cache" / "nsp"))
 FINETUNED = CACHE / "finetuned" / "default" / "model"  # where `nsp train` puts its result by default
-SHIPPED_ADAPTER = Path(__file__).with_name("adapter")  # the LoRA adapter that ships with nsp
+SHIPPED_ADAPTER = Path(__file__).with_name("adapter")  # the default translator: a LoRA adapter that ships with nsp
+SMOLLM_ADAPTER = Path(__file__).with_name("adapter-smollm")  # the earlier one (SmolLM2-135M, sentence by sentence)
 
 
 class BackendError(ToolMissing):
@@ -81,6 +84,8 @@ class Generator:
         from nsp.parse.translate import ModelSampler
 
         return ModelSampler(self, job, settings, cache, retriever)
+
+    layout = "whole"  # the prompt layout this back end's model writes best (nsp.parse.whole); see Settings.mode
 
     def describe(self) -> str:
         return self.name
@@ -153,6 +158,13 @@ def converted_dir(gguf: Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def _base_title(base: str) -> str:
+    """What a base model name (``embedded`` or a registry name) is, for messages and records."""
+    from nsp.parse.models import REGISTRY
+
+    return REGISTRY[base].describe() if base in REGISTRY else EMBEDDED_NAME
 
 
 def _has(module: str) -> bool:
@@ -230,11 +242,13 @@ class TransformersBackend(Generator):
                 stops.add(ids[0])
         self.stop_ids = sorted(i for i in stops if i is not None)
         if model is None and self.source == str(FINETUNED):
-            self.name = f"transformers:{EMBEDDED_NAME} fine-tuned by nsp train ({FINETUNED})"
+            base = _base_title(self._adapter_base(folder)) if adapter else "a model"
+            self.name = f"transformers:{base} fine-tuned by nsp train ({FINETUNED})"
         elif model is None and self.source == str(SHIPPED_ADAPTER):
-            self.name = f"transformers:{EMBEDDED_NAME} + the LoRA adapter shipped with nsp"
+            self.name = f"transformers:{_base_title(self._adapter_base(folder))} + the LoRA adapter shipped with nsp"
         else:
             self.name = f"transformers:{EMBEDDED_NAME if model in (None, 'embedded') else model}"
+        self.layout = self._layout(folder)
         self.grammar = None
         if grammar:
             from nsp.parse.constrain import CompiledGrammar
@@ -255,6 +269,15 @@ class TransformersBackend(Generator):
         with warnings.catch_warnings():  # peft calls transformers' deprecated is_gradient_checkpointing
             warnings.simplefilter("ignore", FutureWarning)
             return PeftModel.from_pretrained(net, str(folder)).merge_and_unload()
+
+    @staticmethod
+    def _layout(folder: Path) -> str:
+        """``sentence`` for a translator fine-tuned one sentence per prompt (its ``nsp_base.json``
+        says so, or it is the SmolLM adapter from before layouts were recorded), else ``whole``."""
+        meta = folder / "nsp_base.json"
+        if meta.exists():
+            return json.loads(meta.read_text(encoding="utf-8")).get("layout", "sentence")
+        return "whole"
 
     @staticmethod
     def _adapter_base(folder: Path) -> str:

@@ -128,6 +128,10 @@ class LazyBackend(Generator):
         return self.inner
 
     @property
+    def layout(self) -> str:
+        return self._get().layout
+
+    @property
     def used_name(self) -> str:
         """The back end's name, or that none was needed (every sentence parsed symbolically)."""
         return self.name if self.inner is not None else "none (every sentence parsed symbolically)"
@@ -317,7 +321,7 @@ def evaluate_pipeline(
     conclusion_context: bool = False,
     grammar: bool = False,
     vote: str = "evidence",
-    mode: str = "sentence",
+    mode: str | None = None,
     instruction: bool = False,
     fresh: bool = False,
     progress: bool = True,

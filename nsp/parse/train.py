@@ -206,9 +206,10 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     shutil.rmtree(tmp, ignore_errors=True)
     net.save_pretrained(tmp)
     tok.save_pretrained(tmp)
-    if lora:
-        named = str(Path(model).expanduser().resolve()) if model and Path(model).expanduser().exists() else model
-        (tmp / "nsp_base.json").write_text(json.dumps({"base": named or "embedded"}) + "\n", encoding="utf-8")
+    layout = "whole" if data == "whole" else "sentence"  # what the translator was trained to write
+    named = str(Path(model).expanduser().resolve()) if model and Path(model).expanduser().exists() else model
+    meta = {"base": named or "embedded", "layout": layout} if lora else {"layout": layout}
+    (tmp / "nsp_base.json").write_text(json.dumps(meta) + "\n", encoding="utf-8")
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
     from nsp.parse.models import REGISTRY

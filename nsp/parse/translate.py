@@ -81,7 +81,9 @@ class Settings:
     semantics: str = "classical"  # or "literal" (ProofWriter's / PrOntoQA's reading, nsp.parse.logiclm)
     conclusion_context: bool = False  # translate the conclusion after the premises, seeing their FOL
     vote: str = DEFAULT_RULE  # the voting rule (nsp.parse.vote.RULES)
-    mode: str = "sentence"  # "whole": one generation per sample gives every formula (nsp.parse.whole)
+    # "whole": one generation per sample gives every formula (nsp.parse.whole); "sentence": one prompt
+    # per sentence; None: the translator's own layout (Generator.layout: whole unless it was tuned per sentence)
+    mode: str | None = None
     explain: bool = False  # samples' verdicts carry premises used and models (nsp check)
     instruction: bool = False  # whole mode: an instruction line for models not fine-tuned on the layout
 
@@ -208,7 +210,7 @@ class RecordedSampler(Sampler):
 
 class ModelSampler(Sampler):
     """Samples from a model back end: the whole problem in one generation per sample
-    (``Settings.mode == "whole"``, :mod:`nsp.parse.whole`) or one prompt per sentence; Logic-LM
+    (mode ``whole``, :mod:`nsp.parse.whole`) or one prompt per sentence; Logic-LM
     repair re-prompts the failing model-made sentences."""
 
     def __init__(self, gen: Generator, job: Job, settings: Settings, cache: dict | None = None,
@@ -223,10 +225,15 @@ class ModelSampler(Sampler):
     def calls(self) -> int:
         return self.gen.calls
 
+    @property
+    def mode(self) -> str:
+        """The settings' mode, else the back end's own layout (asked only when a model is needed)."""
+        return self.s.mode or self.gen.gen.layout
+
     def draw(self):
         if not self.todo:
             return [(list(self.job.symbolic), self.src)]
-        if self.s.mode == "whole":
+        if self.mode == "whole":
             fols = _whole_samples(self.gen, self.job.premises, self.job.conclusion, list(self.job.symbolic), self.k,
                                   self.s)
         else:
@@ -236,7 +243,7 @@ class ModelSampler(Sampler):
     def repair(self, samples, rnd):
         if not self.todo:
             return {}
-        if self.s.mode == "whole":
+        if self.mode == "whole":
             return _whole_repair(self.gen, samples, self.job.premises, self.job.conclusion, self.s, rnd)
         return self._sentence_repair(samples, rnd)
 
