@@ -161,6 +161,7 @@ def _regenerate(tmp_path, name: str, model, mode: str | None, limit: int = 2) ->
     assert [g["samples"] for g in got] == [r["samples"] for r in rows]
 
 
+@pytest.mark.timeout(900)  # ~1 min on an idle machine; 2 forced threads slow down far more under load
 def test_the_default_translator_regenerates_its_recorded_replay(tmp_path, monkeypatch):
     """The replay of the default's dev run is tied to the model that made it: Qwen2.5-Coder-0.5B
     with the shipped adapter regenerates its first problems' samples exactly (greedy, K=1, whole

@@ -28,18 +28,17 @@ Two semantics (``semantics=``):
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from nsp import jsonio
 from nsp.eval.datasets import normalise_label
 from nsp.eval.gold import summarise
 from nsp.logic.analysis import SignatureError, signature
-from nsp.logic.problem import ProblemError, read_text_file
+from nsp.items import read_document
+from nsp.logic.problem import ProblemError
 from nsp.parse.english import parse_sentences, split_sentences
 from nsp.logic.ir import And, Atom, Forall, Node, Not, Var
 from nsp.logic.walk import transform
@@ -87,10 +86,7 @@ def label_of(answer: str, options: Sequence[str]) -> str:
 def read_logiclm_json(path: str | Path) -> list[LogicLMItem]:
     """Items of a Logic-LM JSON file; raises :class:`ProblemError` on a malformed file or item."""
     path = Path(path)
-    try:
-        data = jsonio.loads(read_text_file(path))
-    except json.JSONDecodeError as e:
-        raise ProblemError(f"invalid JSON: {e.msg}", f"{path}:{e.lineno}:{e.colno}") from None
+    data = read_document(path)
     if not isinstance(data, list):
         raise ProblemError("expected a JSON list of problems", str(path))
     items = []
