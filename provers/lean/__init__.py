@@ -12,14 +12,25 @@ Nothing here needs Lean to import; every entry point that needs it returns ``NoT
 (or raises ``LeanUnavailable``) with install instructions when it is missing.
 """
 
-from provers.lean.check import (
-    CheckResult, Error, LeanMessage, NoToolchain, Proved, Sorry, Timeout, check_export, check_file,
-    check_text,
-)
-from provers.lean.export import ExportError, LeanExport, export_formulas, export_problem, export_verdict
-from provers.lean.proof import LeanProof, StepProof, proof_to_lean, prove_step
-from provers.lean.sandbox import Violation, screen
-from provers.lean.toolchain import Toolchain, doctor, find_toolchain
+from importlib import import_module
+
+# Names resolve on first use (PEP 562), so importing one submodule (e.g. the CLI's
+# provers.lean.commands, on every nsp start) does not import the others and networkx.
+_HOME = {
+    **dict.fromkeys(("CheckResult", "Error", "LeanMessage", "NoToolchain", "Proved", "Sorry", "Timeout",
+                     "check_export", "check_file", "check_text"), "check"),
+    **dict.fromkeys(("ExportError", "LeanExport", "export_formulas", "export_problem", "export_verdict"), "export"),
+    **dict.fromkeys(("LeanProof", "StepProof", "proof_to_lean", "prove_step"), "proof"),
+    **dict.fromkeys(("Violation", "screen"), "sandbox"),
+    **dict.fromkeys(("Toolchain", "doctor", "find_toolchain"), "toolchain"),
+}
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        return getattr(import_module(f"provers.lean.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'provers.lean' has no attribute {name!r}")
+
 
 __all__ = [
     "CheckResult", "Error", "LeanMessage", "NoToolchain", "Proved", "Sorry", "Timeout", "check_export",
