@@ -45,3 +45,10 @@ class FiniteFloat(click.FloatRange):
         if not math.isfinite(x):
             self.fail(f"{value!r} is not a finite number", param, ctx)
         return x
+
+
+# The batch jobs' Ray option (nsp synth mutate/search, nsp graph verify): one runner behind all of
+# them (nsp.workers), so one declaration.
+RAY = click.option(
+    "--ray", "ray_address", metavar="ADDRESS|auto|local", default=None,
+    help="Run as Ray tasks: 'local' starts a Ray instance here with --workers CPUs, else ray.init(address=...).")

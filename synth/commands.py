@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import click
 
-from nsp.options import Seconds
+from nsp.options import RAY, Seconds
 
 from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
@@ -30,8 +30,7 @@ def synth_group() -> None:
 @click.option("--per-theorem", type=click.IntRange(1), default=5, show_default=True,
               help="Most mutants kept per theorem.")
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True, help="Worker processes.")
-@click.option("--ray", "ray_address", metavar="ADDRESS|auto|local", default=None,
-              help="Run as Ray tasks: 'local' starts a Ray instance here, else ray.init(address=...).")
+@RAY
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--rlimit", type=click.IntRange(0), default=DEFAULT_RLIMIT, show_default=True,
               help="Z3 resource limit per check (deterministic; 0: none).")
@@ -73,8 +72,7 @@ def mutate_cmd(infile, out, per_theorem, workers, ray_address, seed, rlimit, tim
 @click.option("--beam-width", type=click.IntRange(1), default=8, show_default=True, help="Beam search width.")
 @click.option("--max-rounds", type=click.IntRange(1), default=16, show_default=True, help="Beam search rounds.")
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True, help="Worker processes.")
-@click.option("--ray", "ray_address", metavar="ADDRESS|auto|local", default=None,
-              help="Run as Ray tasks: 'local' starts a Ray instance here, else ray.init(address=...).")
+@RAY
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--decided-only", is_flag=True, help="Logic-LM input: only items whose gold label is True or False.")
 @click.option("--full-budget", is_flag=True, help="Go on searching after the first proof (richer trees).")

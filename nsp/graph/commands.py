@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 from nsp.errors import BadInput
-from nsp.options import Seconds
+from nsp.options import RAY, Seconds
 from provers.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
 
 MAX_FAILURE_LINES = 50
@@ -34,9 +34,7 @@ def graph_group() -> None:
               help="Wall-clock seconds per check: only a guard against hangs (a check it stops fails and says so).")
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="Worker processes (1: check in this process).")
-@click.option("--ray", "ray_address", metavar="ADDRESS|auto|local", default=None,
-              help="Check as Ray tasks: 'local' starts a Ray instance here with --workers CPUs, "
-                   "else ray.init(address=...).")
+@RAY
 @click.option("-o", "--out", type=click.Path(dir_okay=False), default=None,
               help="Write the report (JSON, every node's verdict) here; OUT.journal makes an interrupted run "
                    "resumable.")
