@@ -81,9 +81,9 @@ class Generator:
     def sampler(self, job, settings, cache: dict | None = None, retriever=None):
         """Where one problem's samples come from (:class:`nsp.parse.translate.Sampler`): for a
         model, prompts to :meth:`generate` (``cache``: completions shared across a story's problems)."""
-        from nsp.parse.translate import ModelSampler
+        from nsp.parse.translate import FixedSampler, ModelSampler
 
-        return ModelSampler(self, job, settings, cache, retriever)
+        return ModelSampler(self, job, settings, cache, retriever) if job.todo else FixedSampler(job)
 
     layout = "whole"  # the prompt layout this back end's model writes best (nsp.parse.whole); see Settings.mode
 
@@ -216,13 +216,15 @@ class TransformersBackend(Generator):
         hf_logging.disable_progress_bar()
         folder = Path(self.source)
         adapter = (folder / "adapter_config.json").exists()
+        meta = self._meta(folder)
+        base_name = meta.get("base", "embedded") if adapter else None  # the model an adapter goes on
         if dtype is None:
             from nsp.parse.models import REGISTRY
 
-            dtype = "bfloat16" if str(self._adapter_base(folder) if adapter else model) in REGISTRY else "float32"
+            dtype = "bfloat16" if str(base_name if adapter else model) in REGISTRY else "float32"
         try:
             # a LoRA adapter from `nsp train --lora`: its base model (resolved once), the adapter merged in
-            base = self._resolve(self._adapter_base(folder)) if adapter else None
+            base = self._resolve(base_name) if adapter else None
             has_tokenizer = base is None or (folder / "tokenizer_config.json").exists()
             self.tokenizer = AutoTokenizer.from_pretrained(self.source if has_tokenizer else base)
             if base is not None:
@@ -242,13 +244,14 @@ class TransformersBackend(Generator):
                 stops.add(ids[0])
         self.stop_ids = sorted(i for i in stops if i is not None)
         if model is None and self.source == str(FINETUNED):
-            base = _base_title(self._adapter_base(folder)) if adapter else "a model"
-            self.name = f"transformers:{base} fine-tuned by nsp train ({FINETUNED})"
+            title = _base_title(base_name) if adapter else "a model"
+            self.name = f"transformers:{title} fine-tuned by nsp train ({FINETUNED})"
         elif model is None and self.source == str(SHIPPED_ADAPTER):
-            self.name = f"transformers:{_base_title(self._adapter_base(folder))} + the LoRA adapter shipped with nsp"
+            self.name = f"transformers:{_base_title(base_name)} + the LoRA adapter shipped with nsp"
         else:
             self.name = f"transformers:{EMBEDDED_NAME if model in (None, 'embedded') else model}"
-        self.layout = self._layout(folder)
+        # the prompt layout it was tuned for; a folder from before layouts were recorded: sentence
+        self.layout = meta.get("layout", "sentence") if meta else "whole"
         self.grammar = None
         if grammar:
             from nsp.parse.constrain import CompiledGrammar
@@ -271,19 +274,11 @@ class TransformersBackend(Generator):
             return PeftModel.from_pretrained(net, str(folder)).merge_and_unload()
 
     @staticmethod
-    def _layout(folder: Path) -> str:
-        """``sentence`` for a translator fine-tuned one sentence per prompt (its ``nsp_base.json``
-        says so, or it is the SmolLM adapter from before layouts were recorded), else ``whole``."""
+    def _meta(folder: Path) -> dict:
+        """What ``nsp train`` wrote about a model folder (``nsp_base.json``: an adapter's ``base``,
+        the ``layout`` it was tuned for); empty for any other folder."""
         meta = folder / "nsp_base.json"
-        if meta.exists():
-            return json.loads(meta.read_text(encoding="utf-8")).get("layout", "sentence")
-        return "whole"
-
-    @staticmethod
-    def _adapter_base(folder: Path) -> str:
-        """The base model an adapter folder names in ``nsp_base.json`` (default: the embedded one)."""
-        meta = folder / "nsp_base.json"
-        return json.loads(meta.read_text(encoding="utf-8"))["base"] if meta.exists() else "embedded"
+        return json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else {}
 
     @staticmethod
     def _resolve(model) -> str:

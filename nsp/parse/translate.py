@@ -129,6 +129,11 @@ class Job:
     def sentences(self) -> tuple[str, ...]:
         return self.premises + (self.conclusion,)
 
+    @property
+    def todo(self) -> list[int]:
+        """The sentences the symbolic parser did not read: a model must translate them."""
+        return [i for i, sym in enumerate(self.symbolic) if sym is None]
+
 
 class Sampler:
     """Where one problem's samples come from (every back end gives one through ``sampler()``):
@@ -165,14 +170,11 @@ def translate_problem(
     known = [p.formula for p in parses]  # the symbolic parser's IR, used as it is (never re-read)
     symbolic = tuple(write(p.formula, "folio") if p.formula is not None else None for p in parses)  # prompt text
     job = Job(str(item_id), position, premises, conclusion, symbolic, story)
-    if generator is None:
-        if any(sym is None for sym in symbolic):
-            return ProblemTranslation(job.item_id, premises, conclusion, parses, (), error="no model: " + (
-                f"{sum(sym is None for sym in symbolic)} sentence(s) are outside the symbolic parser's grammar"),
-                seconds=time.monotonic() - start)
-        sampler: Sampler = FixedSampler(job)
-    else:
-        sampler = generator.sampler(job, s, cache=cache, retriever=retriever)
+    if generator is None and job.todo:
+        return ProblemTranslation(job.item_id, premises, conclusion, parses, (), error="no model: "
+                                  f"{len(job.todo)} sentence(s) are outside the symbolic parser's grammar",
+                                  seconds=time.monotonic() - start)
+    sampler = generator.sampler(job, s, cache=cache, retriever=retriever) if generator else FixedSampler(job)
     samples = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, s.semantics, known, s.explain)
                for fol, src in sampler.draw()]
     for rnd in range(1, s.repair_rounds + 1):
@@ -186,7 +188,8 @@ def translate_problem(
 
 
 class FixedSampler(Sampler):
-    """Every sentence read by the symbolic parser: one sample, nothing to ask a model."""
+    """Every sentence read by the symbolic parser: one sample, nothing to ask a model (what a
+    model back end's sampler is for such a problem, and the translator's when there is no model)."""
 
     def __init__(self, job: Job):
         self.job = job
@@ -209,15 +212,15 @@ class RecordedSampler(Sampler):
 
 
 class ModelSampler(Sampler):
-    """Samples from a model back end: the whole problem in one generation per sample
+    """Samples from a model back end for a problem with sentences outside the symbolic parser's
+    grammar: the whole problem in one generation per sample
     (mode ``whole``, :mod:`nsp.parse.whole`) or one prompt per sentence; Logic-LM
     repair re-prompts the failing model-made sentences."""
 
     def __init__(self, gen: Generator, job: Job, settings: Settings, cache: dict | None = None,
                  retriever: Retriever | None = None):
         self.gen, self.job, self.s = _Cached(gen, cache), job, settings
-        self.todo = [i for i, sym in enumerate(job.symbolic) if sym is None]
-        self.k = settings.samples if self.todo else 1
+        self.todo, self.k = job.todo, settings.samples
         self.src = tuple("symbolic" if sym is not None else "model" for sym in job.symbolic)
         self.retriever = retriever
 
@@ -231,8 +234,6 @@ class ModelSampler(Sampler):
         return self.s.mode or self.gen.gen.layout
 
     def draw(self):
-        if not self.todo:
-            return [(list(self.job.symbolic), self.src)]
         if self.mode == "whole":
             fols = _whole_samples(self.gen, self.job.premises, self.job.conclusion, list(self.job.symbolic), self.k,
                                   self.s)
@@ -241,8 +242,6 @@ class ModelSampler(Sampler):
         return [(fol, self.src) for fol in fols]
 
     def repair(self, samples, rnd):
-        if not self.todo:
-            return {}
         if self.mode == "whole":
             return _whole_repair(self.gen, samples, self.job.premises, self.job.conclusion, self.s, rnd)
         return self._sentence_repair(samples, rnd)
