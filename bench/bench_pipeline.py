@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from nsp.cli import _print_summary  # noqa: E402
 from nsp.parse.pipeline import evaluate_pipeline  # noqa: E402
+from nsp.parse.translate import Settings  # noqa: E402
 from nsp.records import write_atomic  # noqa: E402
 
 
@@ -56,12 +57,12 @@ def main() -> None:
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     load_start = os.getloadavg()
-    summary = evaluate_pipeline(
-        a.dataset, limit=a.limit, samples=a.samples, replay=a.replay, model=a.model, endpoint=a.endpoint,
-        out=results / f"pipeline-{name}.jsonl", timeout=a.timeout, seed=a.seed, split=a.split,
-        repair_rounds=a.repair_rounds, semantics=a.semantics, conclusion_context=a.conclusion_context, grammar=a.grammar,
-        mode=a.mode, instruction=a.instruction, progress=True,
-    )
+    settings = Settings(samples=a.samples, timeout=a.timeout, seed=a.seed, repair_rounds=a.repair_rounds,
+                        semantics=a.semantics, conclusion_context=a.conclusion_context, mode=a.mode,
+                        instruction=a.instruction)
+    summary = evaluate_pipeline(a.dataset, settings, limit=a.limit, split=a.split, replay=a.replay, model=a.model,
+                                endpoint=a.endpoint, grammar=a.grammar, out=results / f"pipeline-{name}.jsonl",
+                                progress=True)
     summary["command"] = " ".join(["python", "bench/bench_pipeline.py", *sys.argv[1:]])
     summary["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "load_start": [round(x, 2) for x in load_start],

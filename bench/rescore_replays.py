@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nsp.parse.pipeline import evaluate_pipeline  # noqa: E402
+from nsp.parse.translate import Settings  # noqa: E402
 from nsp.records import write_atomic  # noqa: E402
 
 REPLAYS = ROOT / "data" / "replay"
@@ -38,7 +39,8 @@ def rescore(name: str) -> str:
     k = old.get("samples_per_problem") or max(len(r["samples"]) for r in rows)
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / "o.jsonl"
-        new = evaluate_pipeline(FOLIO, split="dev", limit=len(rows), samples=k, replay=path, out=out, progress=False)
+        new = evaluate_pipeline(FOLIO, Settings(samples=k), split="dev", limit=len(rows), replay=path, out=out,
+                                progress=False)
         got = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines() if l.strip()]
     assert [g["id"] for g in got] == [r["id"] for r in rows], f"{name}: problems out of order"
     lines = []

@@ -225,6 +225,36 @@ _INSTRUCTION = click.option(
     "--instruction/--no-instruction", default=False, show_default=True,
     help="whole mode: start the prompt with an instruction line (for a model not fine-tuned on nsp's layout: "
     "an endpoint's model, or a base model without the shipped adapter).")
+_VOCABULARY = click.option(
+    "--vocabulary-repair", type=click.IntRange(min=0), default=8, show_default=True,
+    help="whole mode: when a sample's conclusion uses a name none of its premises uses, draw its conclusion N "
+    "more times after its premises and keep the first that uses only their names (0: off).")
+
+
+def _translator_options(f):
+    """The options `nsp eval` and `nsp check` share: what the translator does with a problem
+    (nsp.parse.translate.Settings, built by _settings)."""
+    for option in reversed([
+        click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="K translations per problem, voted on (LINC)."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed."),
+        click.option("--repair-rounds", type=click.IntRange(min=0), default=1, show_default=True,
+                     help="Re-prompt a failing translation with its error up to N times (Logic-LM)."),
+        _VOCABULARY, _VOTE, _MODE, _INSTRUCTION,
+        click.option("--grammar/--no-grammar", default=False, show_default=True,
+                     help="Constrain a local model's output to formulas (needs nsp[grammar])."),
+    ]):
+        f = option(f)
+    return f
+
+
+def _settings(timeout: float, opts: dict, **extra):
+    """The translator's Settings from the shared options (``opts``; ``grammar`` stays with the back end)."""
+    from nsp.parse.translate import Settings
+
+    return Settings(samples=opts["samples"], seed=opts["seed"], repair_rounds=opts["repair_rounds"],
+                    vocabulary_repair=opts["vocabulary_repair"], vote=opts["vote"], mode=opts["mode"],
+                    instruction=opts["instruction"], timeout=timeout, **extra)
 
 
 @main.command("eval")
@@ -234,30 +264,21 @@ _INSTRUCTION = click.option(
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Per-problem JSONL (resumable).")
 @click.option("--timeout", type=Seconds(), default=10.0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
-@click.option("--samples", "samples", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Without --gold-fol: K translations per problem, majority vote (LINC).")
 @click.option("--replay", type=click.Path(dir_okay=False), default=None,
               help="Without --gold-fol: re-score the FOL samples recorded in FILE (an --out file) instead of a model.")
 @click.option("--model", default=None, help="Without --gold-fol: " + _MODEL_HELP)
 @click.option("--endpoint", default=None, help="Without --gold-fol: an OpenAI-compatible server URL.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
 @click.option("--split", type=click.Choice(["dev", "train"]), default=None,
               help="FOLIO: only the dev or train stories (sha256(story_id) % 5 == 0 is dev).")
-@click.option("--repair-rounds", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Re-prompt a failing translation with its error up to N times (Logic-LM).")
 @click.option("--semantics", type=click.Choice(["auto", "classical", "literal"]), default="auto", show_default=True,
               help="Without --gold-fol: classical FOL, or the literal reading ProofWriter/PrOntoQA labels use "
               "(auto: literal for ProofWriter_/ProntoQA_ items, classical otherwise).")
 @click.option("--conclusion-context/--no-conclusion-context", default=False, show_default=True,
-              help="Translate the conclusion after the premises, with their FOL in its prompt.")
-@click.option("--grammar/--no-grammar", default=False, show_default=True,
-              help="Constrain a local model's output to formulas (needs nsp[grammar]).")
-@_VOTE
-@_MODE
-@_INSTRUCTION
+              help="sentence mode: translate the conclusion after the premises, with their FOL in its prompt.")
+@_translator_options
 @click.option("--fresh", is_flag=True, help="Start --out over instead of resuming its journal (OUT.journal).")
-def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-             repair_rounds, semantics, conclusion_context, grammar, vote, mode, instruction, fresh):
+def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, replay, model, endpoint, split, semantics,
+             conclusion_context, fresh, **translator):
     """Score a dataset: accuracy, per label, confusion matrix, repairs, time per problem.
 
     With --gold-fol the dataset's own FOL is decided; otherwise the English is translated
@@ -266,8 +287,9 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, samples, replay, m
     from nsp.eval.gold import evaluate_gold
 
     if not gold_fol:
-        _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-                       repair_rounds, semantics, conclusion_context, grammar, vote, mode, instruction, fresh)
+        settings = _settings(timeout, translator, semantics=semantics, conclusion_context=conclusion_context)
+        _eval_pipeline(dataset, settings, as_json, limit=limit, split=split, model=model, endpoint=endpoint,
+                       replay=replay, grammar=translator["grammar"], out=out, fresh=fresh)
         return
     summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty(),
                             fresh=fresh)
@@ -315,17 +337,12 @@ def _print_summary(s: dict) -> None:
         c.print(f"error {e['id']}: {e['error']}")
 
 
-def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model, endpoint, seed, split,
-                   repair_rounds, semantics="auto", conclusion_context=False, grammar=False, vote="evidence",
-                   mode=None, instruction=False, fresh=False) -> None:
+def _eval_pipeline(dataset, settings, as_json: bool, **job) -> None:
+    """``nsp eval`` without --gold-fol: evaluate_pipeline with ``settings`` and the job's options."""
     from nsp.parse.pipeline import evaluate_pipeline
 
     try:
-        summary = evaluate_pipeline(dataset, limit=limit, samples=samples, replay=replay, model=model,
-                                    endpoint=endpoint, out=out, timeout=timeout, seed=seed, split=split,
-                                    repair_rounds=repair_rounds, semantics=semantics,
-                                    conclusion_context=conclusion_context, grammar=grammar, vote=vote, mode=mode,
-                                    instruction=instruction, fresh=fresh, progress=_sys.stderr.isatty())
+        summary = evaluate_pipeline(dataset, settings, progress=_sys.stderr.isatty(), **job)
     except ValueError as e:  # a plain one: options that do not go together
         fail(e)
     if as_json:
@@ -343,18 +360,10 @@ def _eval_pipeline(dataset, limit, out, timeout, as_json, samples, replay, model
 @click.option("--model", default=None, help=_MODEL_HELP)
 @click.option("--endpoint", default=None, help="An OpenAI-compatible server URL instead of a local model.")
 @click.option("--replay", type=click.Path(dir_okay=False), default=None, help="Recorded FOL samples instead of a model.")
-@click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True, help="K translations, majority vote.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--repair-rounds", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--timeout", type=Seconds(), default=10.0, show_default=True, help="Seconds per prover call.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--grammar/--no-grammar", default=False, show_default=True,
-              help="Constrain a local model's output to formulas (needs nsp[grammar]).")
-@_VOTE
-@_MODE
-@_INSTRUCTION
-def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeout, as_json, grammar, vote, mode,
-              instruction):
+@_translator_options
+def check_cmd(file, model, endpoint, replay, timeout, as_json, **translator):
     """Check an English argument: translate it to FOL, decide it, explain the verdict.
 
     FILE: premises one per line, a line '---', then the conclusion; or JSON
@@ -362,7 +371,6 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
     (Unknown, or no usable translation), 2 for bad input, 3 when the model cannot run.
     """
     from nsp.parse.pipeline import LazyBackend, check_json, check_lines, check_problem, read_nl_problem
-    from nsp.parse.translate import Settings
 
     started = _time.monotonic()
 
@@ -371,10 +379,8 @@ def check_cmd(file, model, endpoint, replay, samples, seed, repair_rounds, timeo
 
     try:
         premises, conclusion = read_nl_problem(file)
-        backend = LazyBackend(model, endpoint, replay, grammar, notify=notify)
-        result = check_problem(premises, conclusion, backend, Settings(samples=samples, seed=seed,
-                               repair_rounds=repair_rounds, timeout=timeout, vote=vote, mode=mode,
-                               instruction=instruction))
+        backend = LazyBackend(model, endpoint, replay, translator["grammar"], notify=notify)
+        result = check_problem(premises, conclusion, backend, _settings(timeout, translator))
     except ValueError as e:  # a plain one: options that do not go together
         fail(e)
     if as_json:

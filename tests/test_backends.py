@@ -149,6 +149,25 @@ def test_embedded_model_sampling_is_seeded(embedded):
     assert one != other
 
 
+def test_k_samples_of_one_prompt_share_its_key_value_cache(embedded, monkeypatch):
+    """K completions of one prompt run the prompt once and repeat its cache K times
+    (_generate_shared); they are the samples the plain K-row generation gives, and a group of
+    prompts (which cannot share one cache) still goes the plain way."""
+    p = ["English: All dogs are animals.\nFOL: ∀x (Dog(x) → Animal(x))\n\nEnglish: Every cat that purrs is happy.\nFOL:"]
+    calls = []
+    shared = embedded._generate_shared
+    monkeypatch.setattr(embedded, "_generate_shared", lambda *a: calls.append(a[1]) or shared(*a))
+    fast = embedded.generate(p, n=4, temperature=0.8, seed=3, max_new_tokens=12)
+    assert calls == [4]
+    monkeypatch.setattr(embedded, "_generate_shared", lambda enc, n, kw: embedded.model.generate(**enc, **kw))
+    plain = embedded.generate(p, n=4, temperature=0.8, seed=3, max_new_tokens=12)
+    assert fast == plain and len(set(fast[0])) > 1  # the same 4 samples, and they differ from each other
+    calls.clear()
+    monkeypatch.setattr(embedded, "_generate_shared", lambda *a: calls.append(a[1]) or shared(*a))
+    embedded.generate(p * 2, n=4, temperature=0.8, seed=3, max_new_tokens=4)
+    assert calls == []
+
+
 def test_grammar_constrained_sampling_writes_only_formulas(embedded):
     """With the grammar every finished completion of the real model reads with the strict FOLIO
     reader; the same sampling without it writes text that does not (SmolLM2-135M untrained)."""

@@ -13,6 +13,7 @@ from nsp.logic.problem import ProblemError
 from nsp.parse.backends import BackendError
 from nsp.parse.pipeline import evaluate_pipeline, read_dataset, read_nl_problem
 from nsp.parse.prompts import folio_split, load_pool
+from nsp.parse.translate import Settings
 from tests.conftest import ROOT, SHARED
 
 PROOFWRITER = SHARED / "proofwriter" / "dev.json"
@@ -116,7 +117,7 @@ def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
     rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
     out = ROOT / "data" / "replay" / f"{name}.summary.json"
     want = json.loads(out.read_text(encoding="utf-8"))
-    s = evaluate_pipeline(_need(FOLIO_TRAIN), split="dev", limit=limit, samples=10, replay=path,
+    s = evaluate_pipeline(_need(FOLIO_TRAIN), Settings(samples=10), split="dev", limit=limit, replay=path,
                           out=tmp_path / "o.jsonl", progress=False)
     got = [json.loads(l) for l in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(got) == limit
@@ -154,7 +155,7 @@ def _regenerate(tmp_path, name: str, model, mode: str | None, limit: int = 2) ->
 
     rows = [json.loads(l) for l in _need(ROOT / "data" / "replay" / f"{name}.jsonl")
             .read_text(encoding="utf-8").splitlines()[:limit]]
-    evaluate_pipeline(_need(FOLIO_TRAIN), split="dev", limit=limit, samples=1, model=str(model), mode=mode,
+    evaluate_pipeline(_need(FOLIO_TRAIN), Settings(mode=mode), split="dev", limit=limit, model=str(model),
                       out=tmp_path / "o.jsonl", progress=False)
     got = [json.loads(l) for l in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [g["id"] for g in got] == [r["id"] for r in rows]
@@ -338,8 +339,8 @@ def test_literal_semantics_matches_proofwriters_reading(tmp_path):
             if r["id"] == "ProofWriter_AttNeg-OWA-D5-532_Q21"]
     f = tmp_path / "one.json"
     f.write_text(json.dumps(rows), encoding="utf-8")
-    classical = evaluate_pipeline(f, semantics="classical", progress=False)
-    literal = evaluate_pipeline(f, semantics="literal", progress=False)
+    classical = evaluate_pipeline(f, Settings(semantics="classical"), progress=False)
+    literal = evaluate_pipeline(f, Settings(semantics="literal"), progress=False)
     assert classical["confusion"] == {"Uncertain": {"True": 1}}
     assert literal["confusion"] == {"Uncertain": {"Uncertain": 1}} and literal["semantics"] == "literal"
     # the default picks the literal reading for ProofWriter / PrOntoQA items, classical for the rest

@@ -252,3 +252,36 @@ def test_whole_mode_repairs_a_line_after_its_own_samples_earlier_lines():
     repair = srv.requests[1]
     assert repair["prompt"].endswith(f"1. {RULE}\n2. Dog(rex)\n3.") and repair["temperature"] > 0
     assert tr.predicted == "True" and tr.samples[0].repair_rounds == 1 and tr.samples[0].fol[2] == "Chase(rex, squirrel)"
+
+
+BARKS = "Rex is an animal that barks at every passing car."  # a conclusion outside the symbolic grammar
+
+
+def _vocabulary_answer(candidates):
+    def answer(prompt):
+        if prompt.endswith("\nC."):  # the conclusion drawn again after the sample's premises
+            return candidates
+        return ["C. Barker(rex)\n"]  # a name no premise uses: no proof can reach it
+    return answer
+
+
+def test_vocabulary_repair_redraws_a_conclusion_in_another_vocabulary():
+    """A decided sample whose conclusion uses a name its premises lack gets its conclusion drawn
+    again after its own premise lines; the first draw using only the premises' names replaces it."""
+    with CannedServer(_vocabulary_answer([" Pet(rex)", " Animal(rex) ∧ Dog(rex)", " Animal(rex)"])) as srv:
+        tr = translate_problem(DOGS, BARKS, EndpointBackend(srv.url), Settings(vocabulary_repair=3))
+    assert len(srv.requests) == 2
+    redraw = srv.requests[1]
+    assert redraw["prompt"].endswith(f"1. {RULE}\n2. Dog(rex)\nC.") and redraw["n"] == 3 and redraw["temperature"] > 0
+    smp = tr.samples[0]
+    assert smp.fol[2] == "Animal(rex) ∧ Dog(rex)" and smp.names_agree and smp.repair_rounds == 1
+    assert tr.predicted is Outcome.TRUE
+
+
+def test_vocabulary_repair_keeps_the_sample_when_no_draw_fits_and_can_be_turned_off():
+    with CannedServer(_vocabulary_answer([" Pet(rex)", " Barks(rex)"])) as srv:
+        tr = translate_problem(DOGS, BARKS, EndpointBackend(srv.url), Settings(vocabulary_repair=4))
+    assert len(srv.requests) == 2 and tr.samples[0].fol[2] == "Barker(rex)" and tr.predicted is Outcome.UNCERTAIN
+    with CannedServer(_vocabulary_answer([" Animal(rex)"])) as srv:
+        tr = translate_problem(DOGS, BARKS, EndpointBackend(srv.url), Settings(vocabulary_repair=0))
+    assert len(srv.requests) == 1 and tr.predicted is Outcome.UNCERTAIN and not tr.samples[0].names_agree

@@ -36,6 +36,7 @@ bit-identical reruns.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 import shutil
@@ -370,12 +371,31 @@ class TransformersBackend(Generator):
         else:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         with torch.inference_mode():
-            seqs = self.model.generate(**enc, **kwargs)
+            if len(prompts) == 1 and n > 1 and enc["input_ids"].shape[1] > 1:
+                seqs = self._generate_shared(enc, n, kwargs)
+            else:
+                seqs = self.model.generate(**enc, **kwargs)
         new = seqs[:, enc["input_ids"].shape[1]:]
         texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
         if self.grammar is not None:  # a row that hit the cap is a prefix: close it (nsp.parse.constrain)
             texts = [_close_at_cap(t, stop) for t in texts]
         return [[cut(t, stop) for t in texts[i * n:(i + 1) * n]] for i in range(len(prompts))]
+
+    def _generate_shared(self, enc, n: int, kwargs: dict):
+        """``n`` completions of one prompt whose key/value cache is computed once: the prompt but
+        its last token is run at batch 1, the cache repeated ``n`` times, and generation goes on
+        from the last token (instead of running the whole prompt ``n`` times over)."""
+        from transformers import DynamicCache
+
+        ids = enc["input_ids"]
+        cache = DynamicCache(config=self.model.config)
+        # transformers 5.x renames past_key_values to cache (the old name warns from 5.25 on)
+        key = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+        self.model(input_ids=ids[:, :-1], use_cache=True, **{key: cache})
+        cache.batch_repeat_interleave(n)
+        rows = ids.repeat(n, 1)
+        return self.model.generate(input_ids=rows, attention_mask=self.torch.ones_like(rows),
+                                   **{**kwargs, "num_return_sequences": 1, key: cache})
 
 
 def _close_at_cap(text: str, stop: tuple[str, ...]) -> str:

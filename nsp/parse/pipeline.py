@@ -27,7 +27,7 @@ from nsp.eval.gold import summarise
 from nsp.logic.problem import ProblemError, read_sentence_file, read_text_file
 from nsp.parse.backends import LINE, Generator, ReplayMiss, make_backend
 from nsp.parse.sample import Sample
-from nsp.parse.translate import ProblemTranslation, Settings, translate_problem
+from nsp.parse.translate import ProblemTranslation, Settings, semantics_for, translate_problem
 from nsp.records import file_sha256, run_resumable
 
 
@@ -306,79 +306,65 @@ def check_lines(result: CheckResult, backend: str = "") -> list[str]:
 
 def evaluate_pipeline(
     dataset_path: str | Path,
+    settings: Settings | None = None,
+    *,
     limit: int | None = None,
-    samples: int = 1,
-    replay: str | Path | None = None,
+    split: str | None = None,
     model: str | None = None,
     endpoint: str | None = None,
-    out: str | Path | None = None,
-    timeout: float = 10.0,
-    seed: int = 0,
-    split: str | None = None,
-    repair_rounds: int = 1,
-    temperature: float | None = None,
-    semantics: str = "auto",
-    conclusion_context: bool = False,
+    replay: str | Path | None = None,
     grammar: bool = False,
-    vote: str = "evidence",
-    mode: str | None = None,
-    instruction: bool = False,
+    out: str | Path | None = None,
     fresh: bool = False,
     progress: bool = True,
     generator: Generator | None = None,
 ) -> dict:
-    """Translate, decide and score every item; returns the summary (module docstring)."""
+    """Translate, decide and score every item of a dataset with ``settings`` (the translator's:
+    :class:`~nsp.parse.translate.Settings`); returns the summary (module docstring).
+
+    The back end: ``generator`` when given, else the one ``model`` / ``endpoint`` / ``replay``
+    (``grammar``: constrained decoding) names, loaded on first need (:class:`LazyBackend`).
+    ``out``: the per-problem JSONL, resumable (``fresh``: start over)."""
+    settings = settings or Settings()
     items = read_dataset(dataset_path, split)
     if limit is not None:
         items = items[:limit]
     backend = generator or LazyBackend(model, endpoint, str(replay) if replay else None, grammar)
-    settings = Settings(samples=samples, temperature=temperature, seed=seed, repair_rounds=repair_rounds,
-                        timeout=timeout, semantics=semantics, conclusion_context=conclusion_context, vote=vote,
-                        mode=mode, instruction=instruction)
     cache: dict = {}
     start = time.monotonic()
+
     def one(pos: int, item: NLItem) -> dict:
-        return _evaluate_item(item, pos, backend, replace(settings, semantics=semantics_for(item.id, semantics)),
-                              cache)
+        return _evaluate_item(item, pos, backend, settings, cache)
 
     header = {"job": "eval", "input_sha256": file_sha256(dataset_path), "split": split, "settings": asdict(settings),
               "backend": {"model": model, "endpoint": endpoint, "grammar": grammar,
                           "replay_sha256": file_sha256(replay) if replay else None}}
-    records = run_resumable(items, one, out, progress, f"eval K={samples}", header if generator is None else None,
-                            fresh, inputs=[dataset_path] + ([replay] if replay else []))
+    records = run_resumable(items, one, out, progress, f"eval K={settings.samples}",
+                            header if generator is None else None, fresh,
+                            inputs=[dataset_path] + ([replay] if replay else []))
     done = [records[i.id] for i in items if i.id in records]
     summary = summarise(done)
     load = getattr(backend, "load_seconds", 0.0)
     summary["seconds"] = round(time.monotonic() - start, 3)
     summary["load_seconds"] = round(load, 3)
     summary["error_rate"] = round(summary["errors"] / summary["n"], 4) if summary["n"] else None
-    summary["samples_per_problem"] = samples
+    summary["samples_per_problem"] = settings.samples
     summary["discarded"] = dict(sum((Counter(r.get("discarded", {})) for r in done), Counter()))
     summary["sentences"] = {"symbolic": sum(r.get("symbolic", 0) for r in done),
                             "model": sum(r.get("sentences", 0) - r.get("symbolic", 0) for r in done)}
     summary["backend"] = backend.used_name if isinstance(backend, LazyBackend) else backend.name
     summary["split"] = split or "all"
-    summary["conclusion_context"] = conclusion_context
+    summary["conclusion_context"] = settings.conclusion_context
     summary["grammar"] = grammar
-    summary["vote"] = vote
+    summary["vote"] = settings.vote
+    summary["vocabulary_repair"] = settings.vocabulary_repair
     agree = [r["names_agree"] for r in done if r.get("names_agree") is not None]
     summary["name_agreement"] = round(sum(agree) / len(agree), 4) if agree else None
-    summary["mode"] = mode
+    summary["mode"] = settings.mode
+    semantics = settings.semantics
     summary["semantics"] = semantics if semantics != "auto" else (
         "auto: " + ", ".join(sorted({semantics_for(i.id, semantics) for i in items})))
     return summary
-
-
-LITERAL_GENERATORS = ("ProofWriter_", "ProntoQA_")  # Logic-LM ids of the generated datasets
-
-
-def semantics_for(item_id: str, semantics: str) -> str:
-    """``auto`` → ``literal`` for items of the generated datasets whose labels are defined by a
-    forward-chaining engine over literals (ProofWriter, PrOntoQA: their Logic-LM ids start with
-    ``ProofWriter_`` / ``ProntoQA_``), else ``classical``; any other value is returned as is."""
-    if semantics != "auto":
-        return semantics
-    return "literal" if str(item_id).startswith(LITERAL_GENERATORS) else "classical"
 
 
 def _evaluate_item(item: NLItem, pos: int, backend: Generator, settings: Settings, cache: dict) -> dict:

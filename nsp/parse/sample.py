@@ -94,14 +94,26 @@ def where(i: int, n_premises: int) -> str:
     return f"premise {i + 1}" if i < n_premises else "the conclusion"
 
 
-def evaluate_sample(fol: Sequence[str], sources: Sequence[str], premises: Sequence[str], conclusion: str,
-                    timeout: float, repair_rounds: int = 0, semantics: str = "classical",
-                    known: Sequence[Node | None] = (), explain: bool = False) -> Sample:
-    """Read, align and decide one sample (module docstring). Never raises on model text.
+@dataclass(frozen=True)
+class Reading:
+    """A sample's formulas read, aligned and split where a symbol clashes, not yet decided;
+    ``error`` and ``failures`` when some formula does not read (then ``problem`` is None)."""
+
+    problem: Problem | None
+    repairs: tuple[tuple[str, str], ...] = ()
+    renamed: tuple[tuple[str, str], ...] = ()
+    related: bool = True
+    names_agree: bool = True
+    error: str = ""
+    failures: tuple[tuple[int, str], ...] = ()
+
+
+def read_sample(fol: Sequence[str], sources: Sequence[str], premises: Sequence[str], conclusion: str,
+                known: Sequence[Node | None] = ()) -> Reading:
+    """Read and align one sample (module docstring) without deciding it. Never raises on model text.
 
     ``known``: formulas already in hand (the symbolic parser's), by sentence; a ``symbolic``
-    sentence with one is taken as it is, not written out and read back. ``explain``: the verdict
-    carries premises used and models (for ``nsp check``); otherwise only the cores a repair needs."""
+    sentence with one is taken as it is, not written out and read back."""
     fol, sources = tuple(fol), tuple(sources)
     n = len(fol) - 1  # premises as read: every formula but the last
     fallback = sample_syntax(fol)
@@ -125,8 +137,7 @@ def evaluate_sample(fol: Sequence[str], sources: Sequence[str], premises: Sequen
     if not fol:
         errors.append("the sample has no formulas")
     if errors:
-        return Sample(fol, sources, None, "parse", "; ".join(errors), repair_rounds, repairs=tuple(repairs),
-                      failures=tuple(failures))
+        return Reading(None, tuple(repairs), error="; ".join(errors), failures=tuple(failures))
     if len(fol) != len(premises) + 1:
         repairs.append(("count", f"{len(fol)} formulas for {len(premises) + 1} sentences: the last is the "
                                  "conclusion, the others the premises"))
@@ -144,10 +155,23 @@ def evaluate_sample(fol: Sequence[str], sources: Sequence[str], premises: Sequen
     conclusion_sig = signature([problem.conclusion])
     related = {k for k, v in conclusion_sig.items() if v.kind != "constant"} <= {
         k for k, v in premise_sig.items() if v.kind != "constant"}
-    names_agree = set(conclusion_sig) <= set(premise_sig)
-    verdict = _decide(problem, timeout, semantics, explain)
-    kept = dict(repair_rounds=repair_rounds, problem=problem, renamed=tuple(sorted(renamed.items())),
-                repairs=tuple(repairs), related=related, names_agree=names_agree, verdict=verdict)
+    return Reading(problem, tuple(repairs), tuple(sorted(renamed.items())), related,
+                   set(conclusion_sig) <= set(premise_sig))
+
+
+def evaluate_sample(fol: Sequence[str], sources: Sequence[str], premises: Sequence[str], conclusion: str,
+                    timeout: float, repair_rounds: int = 0, semantics: str = "classical",
+                    known: Sequence[Node | None] = (), explain: bool = False) -> Sample:
+    """Read, align and decide one sample (module docstring, :func:`read_sample`). Never raises on
+    model text. ``explain``: the verdict carries premises used and models (for ``nsp check``);
+    otherwise only the cores a repair needs."""
+    fol, sources = tuple(fol), tuple(sources)
+    r = read_sample(fol, sources, premises, conclusion, known)
+    if r.problem is None:
+        return Sample(fol, sources, None, "parse", r.error, repair_rounds, repairs=r.repairs, failures=r.failures)
+    verdict = _decide(r.problem, timeout, semantics, explain)
+    kept = dict(repair_rounds=repair_rounds, problem=r.problem, renamed=r.renamed, repairs=r.repairs,
+                related=r.related, names_agree=r.names_agree, verdict=verdict)
     if verdict.outcome is Outcome.INCONSISTENT:
         return Sample(fol, sources, None, "inconsistent", "the premises contradict each other", **kept)
     if verdict.outcome is Outcome.UNKNOWN:

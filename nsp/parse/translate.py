@@ -17,7 +17,10 @@ For one problem (English premises and conclusion):
    premises are inconsistent (``inconsistent``), or the prover cannot tell (``unknown``).
 4. Repair (Logic-LM): up to ``R`` rounds, every discarded ``parse`` / ``inconsistent`` sample has
    its failing model sentences re-prompted with the failed text and the parser's message (with
-   its caret) or the solver's (the contradicting formulas); the new text replaces the old.
+   its caret) or the solver's (the contradicting formulas); the new text replaces the old. In
+   whole mode a decided sample whose conclusion uses a name no premise of it uses (no proof can
+   reach it) has its conclusion drawn ``Settings.vocabulary_repair`` more times after its own
+   premise lines, and keeps the first draw that uses only their names (:func:`_vocabulary_repair`).
 5. Vote (:mod:`nsp.parse.vote`, ``Settings.vote``): by default the samples whose reading needed
    no structural repair and whose conclusion uses only the premises' predicates; every kept sample
    when there is none. No voting sample: no prediction (an error for scoring).
@@ -39,7 +42,7 @@ from nsp.logic.syntax import FormulaSyntaxError, write
 from nsp.parse.backends import LINE, Generator
 from nsp.parse.english import SentenceParse, parse_sentences
 from nsp.parse.prompts import Retriever, default_retriever, repair_prompt, translation_prompt
-from nsp.parse.sample import DISCARD_REASONS, Sample, evaluate_sample, read_formula, sample_syntax
+from nsp.parse.sample import DISCARD_REASONS, Sample, evaluate_sample, read_formula, read_sample, sample_syntax
 from nsp.parse.vote import DEFAULT_RULE, vote
 from nsp.parse.whole import parse_completion, problem_prompt
 from provers.outcome import Outcome
@@ -78,7 +81,8 @@ class Settings:
     timeout: float = 10.0
     shots: int = 6
     max_new_tokens: int = 80
-    semantics: str = "classical"  # or "literal" (ProofWriter's / PrOntoQA's reading, nsp.parse.logiclm)
+    # "classical", "literal" (ProofWriter's / PrOntoQA's reading, nsp.parse.logiclm) or "auto" (semantics_for)
+    semantics: str = "auto"
     conclusion_context: bool = False  # translate the conclusion after the premises, seeing their FOL
     vote: str = DEFAULT_RULE  # the voting rule (nsp.parse.vote.RULES)
     # "whole": one generation per sample gives every formula (nsp.parse.whole); "sentence": one prompt
@@ -86,12 +90,27 @@ class Settings:
     mode: str | None = None
     explain: bool = False  # samples' verdicts carry premises used and models (nsp check)
     instruction: bool = False  # whole mode: an instruction line for models not fine-tuned on the layout
+    # whole mode: a decided sample whose conclusion uses a name its premises lack gets this many
+    # conclusions drawn after its premises, and keeps the first that uses only their names (0: off)
+    vocabulary_repair: int = 8
 
     @property
     def temp(self) -> float:
         if self.temperature is not None:
             return self.temperature
         return 0.0 if self.samples == 1 else 0.7
+
+
+LITERAL_GENERATORS = ("ProofWriter_", "ProntoQA_")  # Logic-LM ids of the generated datasets
+
+
+def semantics_for(item_id: str, semantics: str) -> str:
+    """``auto`` → ``literal`` for items of the generated datasets whose labels are defined by a
+    forward-chaining engine over literals (ProofWriter, PrOntoQA: their Logic-LM ids start with
+    ``ProofWriter_`` / ``ProntoQA_``), else ``classical``; any other value is returned as is."""
+    if semantics != "auto":
+        return semantics
+    return "literal" if str(item_id).startswith(LITERAL_GENERATORS) else "classical"
 
 
 class _Cached:
@@ -124,6 +143,7 @@ class Job:
     conclusion: str
     symbolic: tuple[str | None, ...]  # per sentence: the symbolic parser's formula as prompt text, or None
     story: str | None = None
+    known: tuple = ()  # per sentence: the symbolic parser's formula (IR), or None
 
     @property
     def sentences(self) -> tuple[str, ...]:
@@ -163,26 +183,27 @@ def translate_problem(
 ) -> ProblemTranslation:
     """Translate, decide, repair and vote (see the module docstring). Never raises on model text."""
     s = settings or Settings()
+    semantics = semantics_for(str(item_id), s.semantics)
     start = time.monotonic()
     premises, conclusion = tuple(premises), conclusion
     sentences = premises + (conclusion,)
     parses = tuple(parse_sentences(list(sentences)))
     known = [p.formula for p in parses]  # the symbolic parser's IR, used as it is (never re-read)
     symbolic = tuple(write(p.formula, "folio") if p.formula is not None else None for p in parses)  # prompt text
-    job = Job(str(item_id), position, premises, conclusion, symbolic, story)
+    job = Job(str(item_id), position, premises, conclusion, symbolic, story, tuple(known))
     if generator is None and job.todo:
         return ProblemTranslation(job.item_id, premises, conclusion, parses, (), error="no model: "
                                   f"{len(job.todo)} sentence(s) are outside the symbolic parser's grammar",
                                   seconds=time.monotonic() - start)
     sampler = generator.sampler(job, s, cache=cache, retriever=retriever) if generator else FixedSampler(job)
-    samples = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, s.semantics, known, s.explain)
+    samples = [evaluate_sample(fol, src, premises, conclusion, s.timeout, 0, semantics, known, s.explain)
                for fol, src in sampler.draw()]
     for rnd in range(1, s.repair_rounds + 1):
         fixed = sampler.repair(samples, rnd)
         if not fixed:
             break
         for j, fol in fixed.items():
-            samples[j] = evaluate_sample(fol, samples[j].sources, premises, conclusion, s.timeout, rnd, s.semantics,
+            samples[j] = evaluate_sample(fol, samples[j].sources, premises, conclusion, s.timeout, rnd, semantics,
                                          known, s.explain)
     return _vote(job.item_id, premises, conclusion, parses, samples, sampler.calls, start, s.vote)
 
@@ -243,7 +264,8 @@ class ModelSampler(Sampler):
 
     def repair(self, samples, rnd):
         if self.mode == "whole":
-            return _whole_repair(self.gen, samples, self.job.premises, self.job.conclusion, self.s, rnd)
+            fixed = _whole_repair(self.gen, samples, self.job.premises, self.job.conclusion, self.s, rnd)
+            return {**_vocabulary_repair(self.gen, samples, self.job, self.s, rnd), **fixed}
         return self._sentence_repair(samples, rnd)
 
     # ---- sentence by sentence
@@ -352,6 +374,31 @@ def _whole_repair(gen: "_Cached", samples: list, premises, conclusion: str, s: S
     for (j, i, _), out in zip(asks, fixed):
         new_fol[j][i] = out[0]
     return new_fol
+
+
+def _vocabulary_repair(gen: "_Cached", samples: list, job: Job, s: Settings, rnd: int) -> dict[int, list[str]]:
+    """Whole mode: a decided sample whose model-made conclusion uses a name (predicate, function or
+    constant) that none of its premises uses has no proof to find, whatever the problem says. Its
+    conclusion line is drawn ``s.vocabulary_repair`` times after its own premise lines; the first
+    draw that reads and uses only the premises' names replaces it. No such draw: left as it is."""
+    n, m = len(job.premises), s.vocabulary_repair
+    if m <= 0:
+        return {}
+    head = problem_prompt(job.premises, job.conclusion, instruction=s.instruction)
+    labels = _labels(n)
+    temp = s.temp if s.temp > 0 else 0.7
+    out = {}
+    for j, smp in enumerate(samples):
+        if smp.discarded or smp.names_agree or len(smp.fol) != n + 1 or smp.sources[n] != "model":
+            continue
+        before = "".join(f"{labels[t]}. {smp.fol[t]}\n" for t in range(n))
+        for text in gen.generate([f"{head}{before}C."], m, temp, s.seed + rnd, s.max_new_tokens)[0]:
+            fol = list(smp.fol[:n]) + [text.strip()]
+            r = read_sample(fol, smp.sources, job.premises, job.conclusion, job.known)
+            if r.problem is not None and r.names_agree:
+                out[j] = fol
+                break
+    return out
 
 
 def _premise_context(premises: Sequence[str], fol: Sequence[str]) -> list[tuple[str, str]]:
