@@ -285,3 +285,23 @@ def test_vocabulary_repair_keeps_the_sample_when_no_draw_fits_and_can_be_turned_
     with CannedServer(_vocabulary_answer([" Animal(rex)"])) as srv:
         tr = translate_problem(DOGS, BARKS, EndpointBackend(srv.url), Settings(vocabulary_repair=0))
     assert len(srv.requests) == 1 and tr.predicted is Outcome.UNCERTAIN and not tr.samples[0].names_agree
+
+
+def test_vocabulary_repair_lets_the_model_redraw_a_symbolic_conclusion_in_its_premises_names():
+    """The symbolic parser reads 'Rex chases Sam.' as Chase(rex, sam), right on its own, but the
+    model's premise says Hunts: the conclusion is drawn by the model after the premises, and the
+    draw that uses their names is kept, as a model-made sentence."""
+    premises = ["Rex chases every squirrel that he sees in the park.", "Sam is a squirrel."]
+
+    def answer(prompt):
+        if prompt.endswith("\nC."):
+            return [" Hunts(rex, sam)"]
+        return ["1. ∀x (Squirrel(x) → Hunts(rex, x))\n"]
+
+    with CannedServer(answer) as srv:
+        tr = translate_problem(premises, "Rex chases Sam.", EndpointBackend(srv.url), Settings(vocabulary_repair=2))
+    first = srv.requests[0]
+    assert first["stop"] == ["\n2."] and len(srv.requests) == 2
+    smp = tr.samples[0]
+    assert smp.fol == ("∀x (Squirrel(x) → Hunts(rex, x))", "Squirrel(sam)", "Hunts(rex, sam)")
+    assert smp.sources == ("model", "symbolic", "model") and tr.predicted is Outcome.TRUE

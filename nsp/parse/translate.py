@@ -159,7 +159,8 @@ class Sampler:
     """Where one problem's samples come from (every back end gives one through ``sampler()``):
     ``draw`` returns K samples (one formula text per sentence) with their sources; ``repair``
     returns new formula texts for samples that failed (sample index -> texts), empty when it has
-    nothing to change. ``calls``: model calls made."""
+    nothing to change (a sentence whose text changes is model-made from then on). ``calls``: model
+    calls made."""
 
     calls = 0
 
@@ -203,8 +204,10 @@ def translate_problem(
         if not fixed:
             break
         for j, fol in fixed.items():
-            samples[j] = evaluate_sample(fol, samples[j].sources, premises, conclusion, s.timeout, rnd, semantics,
-                                         known, s.explain)
+            old = samples[j]  # a sentence whose text the repair changed is the model's now
+            sources = tuple(src if t == was else "model" for src, t, was in zip(old.sources, fol, old.fol))
+            samples[j] = evaluate_sample(fol, sources, premises, conclusion, s.timeout, rnd, semantics, known,
+                                         s.explain)
     return _vote(job.item_id, premises, conclusion, parses, samples, sampler.calls, start, s.vote)
 
 
@@ -377,10 +380,13 @@ def _whole_repair(gen: "_Cached", samples: list, premises, conclusion: str, s: S
 
 
 def _vocabulary_repair(gen: "_Cached", samples: list, job: Job, s: Settings, rnd: int) -> dict[int, list[str]]:
-    """Whole mode: a decided sample whose model-made conclusion uses a name (predicate, function or
-    constant) that none of its premises uses has no proof to find, whatever the problem says. Its
-    conclusion line is drawn ``s.vocabulary_repair`` times after its own premise lines; the first
-    draw that reads and uses only the premises' names replaces it. No such draw: left as it is."""
+    """Whole mode: a decided sample whose conclusion uses a name (predicate, function or constant)
+    that none of its premises uses has no proof to find, whatever the problem says. Its conclusion
+    line is drawn ``s.vocabulary_repair`` times after its own premise lines; the first draw that
+    reads and uses only the premises' names replaces it. No such draw: left as it is. This holds
+    for a conclusion the symbolic parser read too, when some premise is the model's (its reading is
+    right on its own, but in another vocabulary than the model's premises); then the draw is the
+    model's."""
     n, m = len(job.premises), s.vocabulary_repair
     if m <= 0:
         return {}
@@ -389,12 +395,13 @@ def _vocabulary_repair(gen: "_Cached", samples: list, job: Job, s: Settings, rnd
     temp = s.temp if s.temp > 0 else 0.7
     out = {}
     for j, smp in enumerate(samples):
-        if smp.discarded or smp.names_agree or len(smp.fol) != n + 1 or smp.sources[n] != "model":
+        if smp.discarded or smp.names_agree or len(smp.fol) != n + 1 or "model" not in smp.sources:
             continue
         before = "".join(f"{labels[t]}. {smp.fol[t]}\n" for t in range(n))
+        sources = smp.sources[:n] + ("model",)
         for text in gen.generate([f"{head}{before}C."], m, temp, s.seed + rnd, s.max_new_tokens)[0]:
             fol = list(smp.fol[:n]) + [text.strip()]
-            r = read_sample(fol, smp.sources, job.premises, job.conclusion, job.known)
+            r = read_sample(fol, sources, job.premises, job.conclusion, job.known)
             if r.problem is not None and r.names_agree:
                 out[j] = fol
                 break
