@@ -5,7 +5,8 @@
 Three problem sets: N seeded random problems (:func:`nsp.logic.generate.random_problem`, seeds
 S..S+N-1), the FOLIO story premise sets (is the story consistent? asked as premises ⊢ ⊤,
 so True means consistent), and the first M FOLIO v2 problems (premises ⊢ conclusion).
-Configurations: ``z3`` (``decide`` without explanation: one Z3 session per problem), ``z3+explain``,
+Configurations: ``z3`` (``decide`` without explanation: the per-thread solver, push/pop), ``z3+explain``
+(a fresh Z3 session per problem),
 ``eprover`` (E as a process per problem, through the prover registry) and ``floor``: the same two
 checks on one persistent Z3 context and solver for the whole run, push/pop, translation
 included (what no per-problem isolation can beat). The ratios printed and stored under

@@ -10,7 +10,11 @@ fixed seeds, translations cached per IR node. ``decide`` asserts each premise be
 assumption literal, and the conclusion and its negation behind two more, once; the two checks,
 the core minimisation and the model search are then checks under assumptions (models: inside a
 push/pop), so nothing is built twice. Nothing is shared between items, so results do not depend
-on call order. Budgets (:mod:`provers.limits`): each check runs under a Z3 resource limit
+on call order. A verdict alone (``decide`` without explanations) is asked of one context and
+solver kept per thread (:class:`_Quick`, push/pop): only a decided pair of checks is taken from
+it (sat and unsat do not depend on what the solver saw before); a check it leaves open sends
+the problem to a fresh session as above, so verdicts and reasons are those of the isolated
+path in any call order. Budgets (:mod:`provers.limits`): each check runs under a Z3 resource limit
 (``rlimit``, deterministic); the wall-clock ``timeout`` only guards against hangs, and a check it
 stops says so in the verdict's reason. :class:`Z3Prover` is the back end of
 :mod:`provers.base` (registered as ``z3``).
@@ -22,7 +26,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import itertools
+import os
 import signal
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,15 +95,31 @@ def translate(formulas: Sequence[Node], ctx: z3.Context | None = None) -> Transl
 
 
 def _exprs(formulas: Sequence[Node], ctx: z3.Context, sort: z3.SortRef, decls: dict) -> list:
-    """The formulas as Z3 expressions, built with Z3's C API directly (the Python wrappers'
-    per-node objects and checks cost more than Z3 itself). Every node is reference-counted
-    while its parent is built; the ASTs and their creation order are those the z3 module's
-    ``And``/``Or``/``==``/... would make."""
+    """The formulas as Z3 expressions (z3 module objects), built by :func:`_raw_exprs`."""
     c = ctx.ref()
-    inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
-    u = sort.ast
     raw = {name: d.ast for name, d in decls.items()}
     free_consts: dict = {}
+
+    def free(name: str):
+        if name not in free_consts:  # a free variable (callers normally close formulas)
+            free_consts[name] = z3.Const(f"?{name}", sort)
+        return free_consts[name].as_ast()
+
+    out = []
+    for a in _raw_exprs(formulas, c, sort.ast, raw, free, lambda x: z3.to_symbol(x, ctx)):
+        out.append(_to_expr_ref(a, ctx))
+        z3core.Z3_dec_ref(c, a)
+    return out
+
+
+def _raw_exprs(formulas: Sequence[Node], c, u, raw: dict, free, symbol) -> list:
+    """The formulas as Z3 ASTs of context ``c`` (each reference-counted once: the caller
+    releases them), built with Z3's C API directly (the Python wrappers' per-node objects and
+    checks cost more than Z3 itself). ``raw``: symbol name -> func decl AST; ``free(name)``: the
+    AST of a free variable; ``symbol(name)``: a Z3 symbol. Every node is reference-counted
+    while its parent is built; the ASTs and their creation order are those the z3 module's
+    ``And``/``Or``/``==``/... would make."""
+    inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
 
     def own(a):
         inc(c, a)
@@ -129,7 +151,7 @@ def _exprs(formulas: Sequence[Node], ctx: z3.Context, sort: z3.SortRef, decls: d
             names = n.payload
             m = len(names)
             sorts = (z3core.Sort * m)(*[u] * m)
-            symbols = (z3core.Symbol * m)(*[z3.to_symbol(x, ctx) for x in names])
+            symbols = (z3core.Symbol * m)(*[symbol(x) for x in names])
             a = z3core.Z3_mk_quantifier(c, k == "forall", 1, 0, None, m, sorts, symbols, cs[0])
         elif k == "top":
             a = z3core.Z3_mk_true(c)
@@ -147,9 +169,7 @@ def _exprs(formulas: Sequence[Node], ctx: z3.Context, sort: z3.SortRef, decls: d
         if n.kind == "var":
             if n.payload in positions:
                 return Done(own(z3core.Z3_mk_bound(c, depth - 1 - positions[n.payload], u)))
-            if n.payload not in free_consts:  # a free variable (callers normally close formulas)
-                free_consts[n.payload] = z3.Const(f"?{n.payload}", sort)
-            return Done(own(free_consts[n.payload].as_ast()))
+            return Done(own(free(n.payload)))
         if not n.children:
             return Done(build(n, []))
         if n.kind in ("forall", "exists"):
@@ -159,12 +179,7 @@ def _exprs(formulas: Sequence[Node], ctx: z3.Context, sort: z3.SortRef, decls: d
             return Descend(((inner, depth + len(n.payload)),), lambda cs, n=n: build(n, cs))
         return Descend((env,) * len(n.children), lambda cs, n=n: build(n, cs))
 
-    out = []
-    for f in formulas:
-        a = scoped(f, ({}, 0), visit)
-        out.append(_to_expr_ref(a, ctx))
-        dec(c, a)
-    return out
+    return [scoped(f, ({}, 0), visit) for f in formulas]
 
 
 # ---------------------------------------------------------------- the heap
@@ -571,6 +586,117 @@ def _extract(tr, m: z3.ModelRef) -> Model:
     return Model(domain, constants, functions, predicates, tuple(omitted))
 
 
+# ---------------------------------------------------------------- verdicts alone: one solver per thread
+
+
+class _Quick:
+    """The verdict of ``decide`` without explanations, on one context and solver kept per
+    thread (creating a context costs more than deciding a typical problem). Each problem is
+    asserted inside a push/pop scope: its premises, and the conclusion and its negation behind
+    the assumption literals ``!c`` and ``!n``; the two checks run under ``FIRST_TRY_RLIMIT``.
+    Only a decided pair (sat or unsat on both sides) is used: sat and unsat are facts about the
+    problem, not about the solver's history, so they are the same in any call order. Anything
+    else (a check left open, the hang guard) goes to the isolated path (:class:`_Item` on a new
+    :class:`Session`), which gives today's verdict and reason. Func decls are kept per
+    (name, arity, kind); expressions are built per call and released by the pop."""
+
+    MAX_DECLS = 1 << 16  # a long-lived process meeting ever new symbols starts afresh past this
+
+    def __init__(self, timeout: float):
+        keep_heap()
+        self.pid = os.getpid()
+        self.ctx = _context()
+        self.c = self.ctx.ref()
+        self.sort = z3.DeclareSort("U", self.ctx)
+        self.u = self.sort.ast
+        self.solver = z3.Solver(ctx=self.ctx)
+        self.s = self.solver.solver
+        self.lits = [z3.Bool("!n", self.ctx), z3.Bool("!c", self.ctx)]  # kept alive with the session
+        self.lit_asts = [x.as_ast() for x in self.lits]
+        self.decls: dict = {}  # (name, arity, is predicate) -> FuncDeclRef (keeps the AST alive)
+        self.symbols: dict = {}
+        self.limits: tuple | None = None
+        self.timeout = timeout
+
+    def symbol(self, name: str):
+        sym = self.symbols.get(name)
+        if sym is None:
+            sym = self.symbols[name] = z3core.Z3_mk_string_symbol(self.c, name)
+        return sym
+
+    def decide(self, premises: Sequence[Node], conclusion: Node, rlimit: int, guard: _Budget):
+        """(r_neg, r_pos) as Z3_lbool values (-1 unsat, 1 sat), or None: not both decided."""
+        c, s = self.c, self.s
+        formulas = list(premises) + [conclusion]
+        raw = {}
+        for sym in signature(formulas).values():  # SignatureError on a clash
+            key = (sym.name, sym.arity, sym.kind == "predicate")
+            d = self.decls.get(key)
+            if d is None:
+                if len(self.decls) >= self.MAX_DECLS:
+                    return None
+                d = self.decls[key] = z3.Function(sym.name, *([self.sort] * sym.arity),
+                                                  z3.BoolSort(self.ctx) if key[2] else self.sort)
+            raw[sym.name] = d.ast
+        free_consts: dict = {}
+
+        def free(name: str):
+            if name not in free_consts:
+                free_consts[name] = z3core.Z3_mk_const(c, self.symbol(f"?{name}"), self.u)
+            return free_consts[name]
+
+        ms = guard.ms()
+        if self.limits is None or self.limits[0] != rlimit or ms < self.limits[1] // 2:
+            self.solver.set(random_seed=0, rlimit=rlimit, timeout=ms)
+            self.limits = (rlimit, ms)
+        asts = _raw_exprs(formulas, c, self.u, raw, free, self.symbol)
+        inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
+        neg_lit, pos_lit = self.lit_asts
+        z3core.Z3_solver_push(c, s)
+        try:
+            for a in asts[:-1]:
+                z3core.Z3_solver_assert(c, s, a)
+            conc = asts[-1]
+            not_conc = z3core.Z3_mk_not(c, conc)
+            inc(c, not_conc)
+            asts.append(not_conc)
+            for lit, e in ((neg_lit, not_conc), (pos_lit, conc)):
+                a = z3core.Z3_mk_implies(c, lit, e)
+                inc(c, a)
+                z3core.Z3_solver_assert(c, s, a)
+                dec(c, a)
+            out = []
+            for lit, trivial in ((neg_lit, "top"), (pos_lit, "bottom")):
+                if conclusion.kind == trivial:  # premises ∧ ¬⊤, premises ∧ ⊥: unsat without a check
+                    out.append(-1)
+                    continue
+                if guard.expired:
+                    return None
+                r = z3core.Z3_solver_check_assumptions(c, s, 1, (z3core.Ast * 1)(lit))
+                if r == 0:  # unknown
+                    return None
+                out.append(r)
+            return tuple(out)
+        finally:
+            z3core.Z3_solver_pop(c, s, 1)
+            for a in asts:
+                dec(c, a)
+
+
+_QUICK = threading.local()
+
+
+def _quick(timeout: float) -> _Quick:
+    q = getattr(_QUICK, "q", None)
+    if q is None or q.pid != os.getpid():  # a forked child starts its own
+        q = _QUICK.q = _Quick(timeout)
+    return q
+
+
+_OUTCOMES = {(-1, -1): Outcome.INCONSISTENT, (-1, 1): Outcome.TRUE, (1, -1): Outcome.FALSE,
+             (1, 1): Outcome.UNCERTAIN}  # (premises ∧ ¬conclusion, premises ∧ conclusion)
+
+
 @holding
 def decide(
     premises: Sequence[Node],
@@ -585,14 +711,19 @@ def decide(
     ``explain``: premises used (minimal cores) and models; ``cores``: the minimal cores alone."""
     start = time.monotonic()
     guard = _Budget(timeout)
-    item = _Item(Session(rlimit, timeout), premises, conclusion, rlimit, guard)
-    r_neg, why_neg = item.check("neg")  # unsat: entailed
-    r_pos, why_pos = item.check("pos")  # unsat: refuted
 
     def done(outcome, reason="", used=None, countermodel=None, model=None):
         return Verdict(outcome, PROVER, time.monotonic() - start, reason, used, countermodel, model)
 
     core = explain or cores
+    if not core:
+        first = min(rlimit, FIRST_TRY_RLIMIT) if rlimit else FIRST_TRY_RLIMIT
+        quick = _quick(guard.seconds).decide(premises, conclusion, first, guard)
+        if quick is not None:
+            return done(_OUTCOMES[quick])
+    item = _Item(Session(rlimit, timeout), premises, conclusion, rlimit, guard)
+    r_neg, why_neg = item.check("neg")  # unsat: entailed
+    r_pos, why_pos = item.check("pos")  # unsat: refuted
     if r_neg == z3.unsat and r_pos == z3.unsat:
         return done(Outcome.INCONSISTENT, used=item.core(None) if core else None)
     if r_neg == z3.unsat and r_pos == z3.sat:

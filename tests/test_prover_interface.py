@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from nsp.logic.generate import random_problem
+from nsp.logic.ir import Bottom, Top
 from nsp.logic.problem import problem_from_texts
 from provers import base
 from provers.eprover import EProverMissing
@@ -109,6 +110,34 @@ def test_outputs_do_not_depend_on_the_order_of_items_or_workers():
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
         halves = list(pool.map(_verdicts, [shuffled[::2], shuffled[1::2]]))
     assert {**halves[0], **halves[1]} == forward
+
+
+def _quick_verdicts(indices) -> dict:
+    """Verdicts without explanations (the per-thread solver), in the order given."""
+    return {i: decide(random_problem(i).premises, random_problem(i).conclusion, timeout=20, explain=False).outcome
+            for i in indices}
+
+
+def test_verdicts_alone_are_those_of_the_isolated_path_in_any_order():
+    """decide without explanations asks one solver kept per thread (push/pop): its verdicts are
+    those of a fresh session per problem, whatever was decided before on that solver."""
+    items = list(range(200))
+    isolated = {i: decide(random_problem(i).premises, random_problem(i).conclusion, timeout=20,
+                          explain=False, cores=True).outcome for i in items}
+    assert _quick_verdicts(items) == isolated
+    shuffled = items[:]
+    random.Random(11).shuffle(shuffled)
+    assert _quick_verdicts(shuffled) == isolated
+    assert _quick_verdicts(list(reversed(items))) == isolated
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        halves = list(pool.map(_quick_verdicts, [shuffled[::2], shuffled[1::2]]))
+    assert {**halves[0], **halves[1]} == isolated
+    assert set(isolated.values()) >= {Outcome.TRUE, Outcome.FALSE, Outcome.UNCERTAIN, Outcome.INCONSISTENT}
+    for i in items[:40]:  # ⊤ and ⊥ as conclusions: one side needs no check
+        prem = random_problem(i).premises
+        for goal in (Top(), Bottom()):
+            assert (decide(prem, goal, explain=False).outcome
+                    is decide(prem, goal, explain=False, cores=True).outcome)
 
 
 def test_session_caches_translations_and_step_checker_uses_one():
