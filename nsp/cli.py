@@ -248,6 +248,36 @@ def _translator_options(f):
     return f
 
 
+def _endpoint_options(f):
+    """The options of the OpenAI-compatible back end (--endpoint), shared by `nsp eval` and `nsp check`."""
+    from nsp.parse.endpoint import GRAMMAR_STYLES
+
+    for option in reversed([
+        click.option("--api", type=click.Choice(["completions", "chat"]), default=None,
+                     help="With --endpoint: /v1/completions (default) or /v1/chat/completions."),
+        click.option("--concurrency", type=click.IntRange(min=1), default=None,
+                     help="With --endpoint: requests in flight (default 8)."),
+        click.option("--max-n", type=click.IntRange(min=1), default=None,
+                     help="With --endpoint: completions one request may ask for (llama.cpp's server: 1); "
+                     "more go in further requests."),
+        click.option("--server-grammar", type=click.Choice(sorted(GRAMMAR_STYLES)), default=None,
+                     help="With --endpoint: the server constrains decoding to formulas (nsp's grammars in GBNF), "
+                     "sent as this server takes a grammar."),
+    ]):
+        f = option(f)
+    return f
+
+
+def _endpoint(opts: dict) -> dict:
+    """EndpointBackend's keyword arguments from the --endpoint options given (pops them from ``opts``)."""
+    given = {k: opts.pop(k, None) for k in ("api", "concurrency", "max_n", "server_grammar")}
+    out = {k: v for k, v in given.items() if v is not None and k != "server_grammar"}
+    style = given["server_grammar"]
+    if style is not None:
+        out.update(grammar_style=style, formulas=True)
+    return out
+
+
 def _settings(timeout: float, opts: dict, **extra):
     """The translator's Settings from the shared options (``opts``; ``grammar`` stays with the back end)."""
     from nsp.parse.translate import Settings
@@ -276,6 +306,7 @@ def _settings(timeout: float, opts: dict, **extra):
 @click.option("--conclusion-context/--no-conclusion-context", default=False, show_default=True,
               help="sentence mode: translate the conclusion after the premises, with their FOL in its prompt.")
 @_translator_options
+@_endpoint_options
 @click.option("--fresh", is_flag=True, help="Start --out over instead of resuming its journal (OUT.journal).")
 def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, replay, model, endpoint, split, semantics,
              conclusion_context, fresh, **translator):
@@ -287,9 +318,10 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, replay, model, end
     from nsp.eval.gold import evaluate_gold
 
     if not gold_fol:
+        server = _endpoint(translator)
         settings = _settings(timeout, translator, semantics=semantics, conclusion_context=conclusion_context)
         _eval_pipeline(dataset, settings, as_json, limit=limit, split=split, model=model, endpoint=endpoint,
-                       replay=replay, grammar=translator["grammar"], out=out, fresh=fresh)
+                       replay=replay, grammar=translator["grammar"], endpoint_options=server, out=out, fresh=fresh)
         return
     summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty(),
                             fresh=fresh)
@@ -363,6 +395,7 @@ def _eval_pipeline(dataset, settings, as_json: bool, **job) -> None:
 @click.option("--timeout", type=Seconds(), default=10.0, show_default=True, help="Seconds per prover call.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @_translator_options
+@_endpoint_options
 def check_cmd(file, model, endpoint, replay, timeout, as_json, **translator):
     """Check an English argument: translate it to FOL, decide it, explain the verdict.
 
@@ -379,7 +412,8 @@ def check_cmd(file, model, endpoint, replay, timeout, as_json, **translator):
 
     try:
         premises, conclusion = read_nl_problem(file)
-        backend = LazyBackend(model, endpoint, replay, translator["grammar"], notify=notify)
+        backend = LazyBackend(model, endpoint, replay, translator["grammar"], notify=notify,
+                              endpoint_options=_endpoint(translator))
         result = check_problem(premises, conclusion, backend, _settings(timeout, translator))
     except ValueError as e:  # a plain one: options that do not go together
         fail(e)

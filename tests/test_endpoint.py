@@ -13,6 +13,7 @@ import pytest
 from nsp.parse.backends import LINE, BackendError, Generator, cut, prompt_seed
 from nsp.parse.endpoint import EndpointBackend, retry_after
 from tests.model_server import LoopbackServer, ModelServer, QuietHandler, choices
+from tests.test_backends import CannedServer
 
 
 class ScriptedServer(LoopbackServer):
@@ -249,3 +250,57 @@ def test_endpoint_through_a_server_around_the_embedded_model(embedded):
     with ModelServer(embedded, reject=lambda count, body: 429 if count == 0 else None) as srv:
         again = EndpointBackend(srv.url, backoff=30.0).generate(prompts[:1], n=1, temperature=0.0, max_new_tokens=10)
     assert again == direct[:1] and len(srv.requests) == 2
+
+
+def test_server_grammars_are_nsps_formula_grammars_in_gbnf():
+    """The GBNF sent to a server compiles (llguidance reads GBNF as llama.cpp does) and accepts
+    what the local grammar accepts: formulas for a line, numbered formula lines for a block."""
+    llguidance = pytest.importorskip("llguidance", reason="checking a GBNF grammar needs nsp[grammar]")
+    from llguidance.gbnf_to_lark import gbnf_to_lark
+    from llguidance.hf import from_tokenizer
+    from transformers import AutoTokenizer
+
+    from nsp.parse.backends import converted_dir, embedded_gguf
+    from nsp.parse.constrain import BLOCK_GBNF, FOL_GBNF
+
+    tok = AutoTokenizer.from_pretrained(str(converted_dir(embedded_gguf())))
+    ll = from_tokenizer(tok)
+
+    def accepts(gbnf: str, text: str) -> bool:
+        lark = gbnf_to_lark(gbnf).replace('"\n"', '"\\n"')  # llguidance 1.9's converter unescapes "\n" in strings
+        m = llguidance.LLMatcher(ll, llguidance.LLMatcher.grammar_from_lark(lark))
+        ok = all(m.consume_token(t) for t in tok.encode(text, add_special_tokens=False))
+        return ok and not m.is_error() and m.is_accepting()
+
+    assert accepts(FOL_GBNF, " ∀x (Dog(x) → ¬Plant(x))\n") and accepts(FOL_GBNF, "Likes(rex, f(tom)) ⊕ a = b\n")
+    assert not accepts(FOL_GBNF, "Dog(x) →\n") and not accepts(FOL_GBNF, "Rex is a dog.\n")
+    assert accepts(BLOCK_GBNF, "1. ∀x (Dog(x) → Animal(x))\n2. Dog(rex)\nC. Animal(rex)\n\n")
+    assert not accepts(BLOCK_GBNF, "1. Dog(rex\n\n")
+
+
+def test_cli_server_grammar_sends_a_line_or_a_block_grammar_per_request(tmp_path):
+    """`nsp check --endpoint URL --server-grammar llama.cpp --max-n 1 --concurrency 2`: the whole-problem
+    request carries the block grammar, the vocabulary repair's one-line requests the formula grammar,
+    one choice per request."""
+    from click.testing import CliRunner
+
+    from nsp.cli import main
+    from nsp.parse.constrain import BLOCK_GBNF, FOL_GBNF
+
+    problem = tmp_path / "p.txt"
+    problem.write_text("Rex chases every squirrel that he sees in the park.\nSam is a squirrel.\n---\nRex chases Sam.\n",
+                       encoding="utf-8")
+
+    def answer(prompt):
+        return [" Hunts(rex, sam)"] if prompt.endswith("\nC.") else ["1. ∀x (Squirrel(x) → Hunts(rex, x))\n"]
+
+    with CannedServer(answer) as srv:
+        r = CliRunner().invoke(main, ["check", str(problem), "--endpoint", srv.url, "--server-grammar", "llama.cpp",
+                                      "--max-n", "1", "--concurrency", "2", "--vocabulary-repair", "3"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("True")
+    first, *redraws = srv.requests
+    assert first["grammar"] == BLOCK_GBNF and first["n"] == 1
+    assert len(redraws) == 3 and all(q["grammar"] == FOL_GBNF and q["n"] == 1 for q in redraws)
+    bad = CliRunner().invoke(main, ["check", str(problem), "--server-grammar", "vllm"])
+    assert bad.exit_code == 2 and "only go with --endpoint" in bad.output

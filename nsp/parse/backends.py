@@ -467,17 +467,27 @@ class ReplayBackend(Generator):
 
 
 def make_backend(model: str | None = None, endpoint: str | None = None, replay: str | None = None,
-                 api: str = "completions", grammar: bool = False) -> Generator:
+                 grammar: bool = False, endpoint_options: dict | None = None) -> Generator:
     """The back end the command-line options ask for (at most one of endpoint / replay);
-    ``grammar``: constrain a local model's completions to formulas (:mod:`nsp.parse.constrain`)."""
-    if replay and endpoint:
-        raise ValueError("give at most one of --replay and --endpoint")
+    ``grammar``: constrain a local model's completions to formulas (:mod:`nsp.parse.constrain`);
+    ``endpoint_options``: :class:`~nsp.parse.endpoint.EndpointBackend`'s keyword arguments (api,
+    concurrency, max_n, grammar_style with formulas=True for the server's own constrained decoding)."""
+    check_backend_options(endpoint, replay, grammar, endpoint_options)
     if replay:
         return ReplayBackend(replay)
     if endpoint:
-        if grammar:
-            raise ValueError("--grammar constrains a local model; an endpoint decodes on its own server")
         from nsp.parse.endpoint import EndpointBackend
 
-        return EndpointBackend(endpoint, model=model, api=api)
+        return EndpointBackend(endpoint, model=model, **(endpoint_options or {}))
     return TransformersBackend(model, grammar=grammar)
+
+
+def check_backend_options(endpoint, replay, grammar: bool, endpoint_options: dict | None) -> None:
+    """ValueError (a usage error) for back-end options that do not go together."""
+    if replay and endpoint:
+        raise ValueError("give at most one of --replay and --endpoint")
+    if grammar and endpoint:
+        raise ValueError("--grammar constrains a local model; an endpoint decodes on its own server "
+                         "(ask it to with --server-grammar)")
+    if endpoint_options and not endpoint:
+        raise ValueError("--api, --concurrency, --max-n and --server-grammar only go with --endpoint")

@@ -36,6 +36,20 @@ NAME: /[A-Za-z0-9_]+/
 BLOCK_GRAMMAR = FOL_GRAMMAR.replace('start: formula "\\n"', 'start: line+ "\\n"\nline: LABEL "." formula "\\n"\n'
                                     'LABEL: /[0-9]+/ | "C"')
 
+# The same grammars in GBNF, for a server that constrains decoding itself (llama.cpp's `grammar`,
+# vLLM's structured_outputs / guided_grammar): one formula line, and a whole-problem block.
+_GBNF_RULES = r"""formula ::= unary (ws bin ws unary)*
+unary ::= "¬" ws unary | quant ws name ws formula | primary
+primary ::= "(" ws formula ws ")" | "⊤" | "⊥" | app | app ws "=" ws app | app ws "≠" ws app
+app ::= name | name "(" ws app (ws "," ws app)* ws ")"
+bin ::= "∧" | "∨" | "→" | "↔" | "⊕"
+quant ::= "∀" | "∃"
+name ::= [A-Za-z0-9_]+
+ws ::= [ \t]*
+"""
+FOL_GBNF = 'root ::= ws formula ws "\n"\n' + _GBNF_RULES
+BLOCK_GBNF = 'root ::= line+ "\n"\nline ::= label "." ws formula ws "\n"\nlabel ::= [0-9]+ | "C"\n' + _GBNF_RULES
+
 _PIECE = re.compile(r"[A-Za-z0-9_]+|\S")
 
 

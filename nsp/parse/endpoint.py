@@ -53,13 +53,16 @@ class EndpointBackend(Generator):
     ``Retry-After`` says, at most ``max_wait`` s in all per request. ``max_n``: choices one
     request may ask for (llama.cpp's server takes only ``n = 1``); more are asked for in further
     requests. ``grammar``: a grammar text the server constrains decoding with, sent as
-    ``grammar_style`` says (:data:`GRAMMAR_STYLES`). The bearer token, if the server needs one,
-    is read from ``NSP_ENDPOINT_KEY``.
+    ``grammar_style`` says (:data:`GRAMMAR_STYLES`); ``formulas``: nsp's own formula grammars
+    instead (GBNF, :mod:`nsp.parse.constrain`: one formula for a one-line request, numbered
+    formula lines for a whole-problem block). The bearer token, if the server needs one, is read
+    from ``NSP_ENDPOINT_KEY``.
     """
 
     def __init__(self, url: str, model: str | None = None, api: str = "completions", timeout: float = 120.0,
                  concurrency: int = 8, retries: int = 4, backoff: float = 0.5, max_wait: float = 30.0,
-                 max_n: int | None = None, grammar: str | None = None, grammar_style: str = "vllm"):
+                 max_n: int | None = None, grammar: str | None = None, grammar_style: str = "vllm",
+                 formulas: bool = False):
         try:
             import httpx
         except ImportError:
@@ -68,6 +71,8 @@ class EndpointBackend(Generator):
             raise ValueError("api must be 'completions' or 'chat'")
         if grammar_style not in GRAMMAR_STYLES:
             raise ValueError(f"grammar_style must be one of {', '.join(GRAMMAR_STYLES)}")
+        if grammar is not None and formulas:
+            raise ValueError("give a grammar text or ask for nsp's formula grammars, not both")
         if concurrency < 1 or retries < 0 or (max_n is not None and max_n < 1):
             raise ValueError("concurrency and max_n must be at least 1, retries at least 0")
         base = url.rstrip("/")
@@ -76,7 +81,7 @@ class EndpointBackend(Generator):
         self.url = base + ("/completions" if api == "completions" else "/chat/completions")
         self.api, self.model_name = api, model
         self.concurrency, self.retries, self.backoff, self.max_wait = concurrency, retries, backoff, max_wait
-        self.max_n, self.grammar, self.grammar_style = max_n, grammar, grammar_style
+        self.max_n, self.grammar, self.grammar_style, self.formulas = max_n, grammar, grammar_style, formulas
         headers = {}
         if os.environ.get("NSP_ENDPOINT_KEY"):
             headers["Authorization"] = f"Bearer {os.environ['NSP_ENDPOINT_KEY']}"
@@ -85,7 +90,7 @@ class EndpointBackend(Generator):
                                                        max_keepalive_connections=concurrency))
         self._httpx = httpx
         self.name = f"endpoint:{url}" + (f" ({model})" if model else "") + (f" +grammar({grammar_style})"
-                                                                             if grammar else "")
+                                                                             if grammar or formulas else "")
 
     def close(self) -> None:
         self.client.close()
@@ -145,8 +150,13 @@ class EndpointBackend(Generator):
             body["messages"] = [{"role": "user", "content": prompt}]
         else:
             body["prompt"] = prompt
-        if self.grammar is not None:
-            body.update(GRAMMAR_STYLES[self.grammar_style](self.grammar))
+        grammar = self.grammar
+        if self.formulas:
+            from nsp.parse.constrain import BLOCK_GBNF, FOL_GBNF
+
+            grammar = FOL_GBNF if tuple(stop) == LINE else BLOCK_GBNF
+        if grammar is not None:
+            body.update(GRAMMAR_STYLES[self.grammar_style](grammar))
         return body
 
     def _ask(self, prompt: str, n: int, temperature: float, seed: int, max_new_tokens: int,

@@ -25,7 +25,7 @@ from typing import Sequence
 from nsp.eval.datasets import UniqueIds, field_error, jsonl_rows, normalise_label
 from nsp.eval.gold import summarise
 from nsp.logic.problem import ProblemError, read_sentence_file, read_text_file
-from nsp.parse.backends import LINE, Generator, ReplayMiss, make_backend
+from nsp.parse.backends import LINE, Generator, ReplayMiss, check_backend_options, make_backend
 from nsp.parse.sample import Sample
 from nsp.parse.translate import ProblemTranslation, Settings, semantics_for, translate_problem
 from nsp.records import file_sha256, run_resumable
@@ -99,14 +99,14 @@ def read_dataset(path: str | Path, split: str | None = None) -> list[NLItem]:
 class LazyBackend(Generator):
     """Builds the real back end on first use (a fully symbolic run never loads a model)."""
 
-    def __init__(self, model=None, endpoint=None, replay=None, grammar=False, notify=None):
+    def __init__(self, model=None, endpoint=None, replay=None, grammar=False, notify=None, endpoint_options=None):
         """``notify(message)``: told when the model loads and while it generates (``nsp check``'s
-        progress on stderr)."""
+        progress on stderr). The other arguments are :func:`make_backend`'s."""
         self.args = (model, endpoint, replay)
         self.grammar = grammar
+        self.endpoint_options = dict(endpoint_options or {})
         self.notify = notify or (lambda message: None)
-        if grammar and endpoint:
-            raise ValueError("--grammar constrains a local model; an endpoint decodes on its own server")
+        check_backend_options(endpoint, replay, grammar, self.endpoint_options)
         self.inner: Generator | None = None
         self.load_seconds = 0.0
         self.name = (f"replay:{Path(replay).name}" if replay else f"endpoint:{endpoint}" if endpoint
@@ -120,7 +120,8 @@ class LazyBackend(Generator):
             model, endpoint, replay = self.args
             if not replay:
                 self.notify(f"loading {self.name} ...")
-            self.inner = make_backend(model=model, endpoint=endpoint, replay=replay, grammar=self.grammar)
+            self.inner = make_backend(model=model, endpoint=endpoint, replay=replay, grammar=self.grammar,
+                                      endpoint_options=self.endpoint_options)
             self.load_seconds = time.monotonic() - t
             self.name = self.inner.name
             if not replay:
@@ -314,6 +315,7 @@ def evaluate_pipeline(
     endpoint: str | None = None,
     replay: str | Path | None = None,
     grammar: bool = False,
+    endpoint_options: dict | None = None,
     out: str | Path | None = None,
     fresh: bool = False,
     progress: bool = True,
@@ -323,13 +325,15 @@ def evaluate_pipeline(
     :class:`~nsp.parse.translate.Settings`); returns the summary (module docstring).
 
     The back end: ``generator`` when given, else the one ``model`` / ``endpoint`` / ``replay``
-    (``grammar``: constrained decoding) names, loaded on first need (:class:`LazyBackend`).
+    (``grammar``: constrained decoding; ``endpoint_options``: the server's) names, loaded on first
+    need (:class:`LazyBackend`).
     ``out``: the per-problem JSONL, resumable (``fresh``: start over)."""
     settings = settings or Settings()
     items = read_dataset(dataset_path, split)
     if limit is not None:
         items = items[:limit]
-    backend = generator or LazyBackend(model, endpoint, str(replay) if replay else None, grammar)
+    backend = generator or LazyBackend(model, endpoint, str(replay) if replay else None, grammar,
+                                       endpoint_options=endpoint_options)
     cache: dict = {}
     start = time.monotonic()
 
@@ -338,6 +342,8 @@ def evaluate_pipeline(
 
     header = {"job": "eval", "input_sha256": file_sha256(dataset_path), "split": split, "settings": asdict(settings),
               "backend": {"model": model, "endpoint": endpoint, "grammar": grammar,
+                          **({"server_grammar": endpoint_options["grammar_style"]}
+                             if (endpoint_options or {}).get("formulas") else {}),
                           "replay_sha256": file_sha256(replay) if replay else None}}
     records = run_resumable(items, one, out, progress, f"eval K={settings.samples}",
                             header if generator is None else None, fresh,
