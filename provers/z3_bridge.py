@@ -14,7 +14,8 @@ on call order. A verdict alone (``decide`` without explanations) is asked of one
 solver kept per thread (:class:`_Quick`, push/pop): only a decided pair of checks is taken from
 it (sat and unsat do not depend on what the solver saw before); a check it leaves open sends
 the problem to a fresh session as above, so verdicts and reasons are those of the isolated
-path in any call order. Budgets (:mod:`provers.limits`): each check runs under a Z3 resource limit
+path in any call order. A backbone (:func:`backbone`: which atoms keep their value in every
+model) is asked the same way. Budgets (:mod:`provers.limits`): each check runs under a Z3 resource limit
 (``rlimit``, deterministic); the wall-clock ``timeout`` only guards against hangs, and a check it
 stops says so in the verdict's reason. :class:`Z3Prover` is the back end of
 :mod:`provers.base` (registered as ``z3``).
@@ -337,7 +338,9 @@ class Session:
         rl, ms = self._limit(s, rlimit, guard)
         self.checks += 1
         start = time.monotonic()
-        r = s.check(*assumptions)
+        n = len(assumptions)  # z3's Solver.check, without its per-literal Python sort checks
+        lits = (z3core.Ast * n)(*[a.as_ast() for a in assumptions])
+        r = z3.CheckSatResult(z3core.Z3_solver_check_assumptions(self.ctx.ref(), s.solver, n, lits))
         ran = time.monotonic() - start  # Z3's timer starts inside the call: it fired only if ran >= ms
         if self.track_cost:
             total = _rlimit_count(s)
@@ -419,8 +422,8 @@ class Session:
         r, _ = self.check(rlimit=rlimit, solver=s)
         if r != z3.sat:
             return []
-        model = s.model()
-        value = [z3.is_true(model.eval(e, model_completion=True)) for e in atom_exprs]
+        c, raw = self.ctx.ref(), [e.as_ast() for e in atom_exprs]
+        value = _values(c, s.solver, raw, range(len(raw)))
         open_ = set(range(len(atom_exprs)))
         out = []
         for i in range(len(atom_exprs)):
@@ -431,9 +434,9 @@ class Session:
             s.add(z3.Not(atom_exprs[i]) if value[i] else atom_exprs[i])
             r, _ = self.check(rlimit=rlimit, solver=s)
             if r == z3.sat:
-                other = s.model()
-                for j in list(open_):
-                    if z3.is_true(other.eval(atom_exprs[j], model_completion=True)) != value[j]:
+                rest = list(open_)
+                for j, v in zip(rest, _values(c, s.solver, raw, rest)):
+                    if v != value[j]:
                         open_.discard(j)
             elif r == z3.unsat:
                 out.append((i, value[i]))
@@ -511,8 +514,8 @@ class _Item:
         r, _ = self._under(side)
         if r != z3.unsat:
             return None
-        index = {str(f): i for i, f in enumerate(self.flags)}
-        core = sorted(index[str(c)] for c in self.session.solver.unsat_core() if str(c) in index)
+        index = {f.get_id(): i for i, f in enumerate(self.flags)}  # ASTs are hash-consed: one id per flag
+        core = sorted(index[i] for i in _core_ids(self.session) if i in index)
         i = 0
         while i < len(core):
             if self.guard.expired:
@@ -552,6 +555,18 @@ class _Item:
         s = session.fresh(*self.facts(side))
         r, _ = session.check((), self.rlimit, self.guard, solver=s)
         return _extract(session, s.model()) if r == z3.sat else None
+
+
+def _core_ids(session: Session) -> list[int]:
+    """AST ids of the assumption literals in the session solver's last unsat core."""
+    c = session.ctx.ref()
+    v = z3core.Z3_solver_get_unsat_core(c, session.solver.solver)
+    z3core.Z3_ast_vector_inc_ref(c, v)
+    try:
+        return [z3core.Z3_get_ast_id(c, z3core.Z3_ast_vector_get(c, v, i))
+                for i in range(z3core.Z3_ast_vector_size(c, v))]
+    finally:
+        z3core.Z3_ast_vector_dec_ref(c, v)
 
 
 def _extract(tr, m: z3.ModelRef) -> Model:
@@ -624,10 +639,10 @@ class _Quick:
             sym = self.symbols[name] = z3core.Z3_mk_string_symbol(self.c, name)
         return sym
 
-    def decide(self, premises: Sequence[Node], conclusion: Node, rlimit: int, guard: _Budget):
-        """(r_neg, r_pos) as Z3_lbool values (-1 unsat, 1 sat), or None: not both decided."""
-        c, s = self.c, self.s
-        formulas = list(premises) + [conclusion]
+    def asts(self, formulas: Sequence[Node]) -> list | None:
+        """The formulas as ASTs, each reference-counted once (the caller releases them); None
+        when the session holds too many symbols (the caller goes to a fresh session)."""
+        c = self.c
         raw = {}
         for sym in signature(formulas).values():  # SignatureError on a clash
             key = (sym.name, sym.arity, sym.kind == "predicate")
@@ -645,11 +660,27 @@ class _Quick:
                 free_consts[name] = z3core.Z3_mk_const(c, self.symbol(f"?{name}"), self.u)
             return free_consts[name]
 
+        return _raw_exprs(formulas, c, self.u, raw, free, self.symbol)
+
+    def limit(self, rlimit: int, guard: _Budget) -> None:
         ms = guard.ms()
         if self.limits is None or self.limits[0] != rlimit or ms < self.limits[1] // 2:
             self.solver.set(random_seed=0, rlimit=rlimit, timeout=ms)
             self.limits = (rlimit, ms)
-        asts = _raw_exprs(formulas, c, self.u, raw, free, self.symbol)
+
+    def check(self, assumptions: Sequence = ()) -> int:
+        """Z3_lbool of the solver's assertions under the assumption ASTs."""
+        n = len(assumptions)
+        return z3core.Z3_solver_check_assumptions(self.c, self.s, n, (z3core.Ast * n)(*assumptions) if n else None)
+
+    def decide(self, premises: Sequence[Node], conclusion: Node, rlimit: int, guard: _Budget):
+        """(r_neg, r_pos) as Z3_lbool values (-1 unsat, 1 sat), or None: not both decided."""
+        c, s = self.c, self.s
+        formulas = list(premises) + [conclusion]
+        asts = self.asts(formulas)
+        if asts is None:
+            return None
+        self.limit(rlimit, guard)
         inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
         neg_lit, pos_lit = self.lit_asts
         z3core.Z3_solver_push(c, s)
@@ -672,7 +703,7 @@ class _Quick:
                     continue
                 if guard.expired:
                     return None
-                r = z3core.Z3_solver_check_assumptions(c, s, 1, (z3core.Ast * 1)(lit))
+                r = self.check((lit,))
                 if r == 0:  # unknown
                     return None
                 out.append(r)
@@ -681,6 +712,73 @@ class _Quick:
             z3core.Z3_solver_pop(c, s, 1)
             for a in asts:
                 dec(c, a)
+
+    def backbone(self, premises: Sequence[Node], atoms: Sequence[Node], rlimit: int, guard: _Budget):
+        """:meth:`Session.backbone` on this solver (in a push/pop scope); None when a check is
+        left open (then only the isolated path's answer is the answer)."""
+        c, s = self.c, self.s
+        asts = self.asts(list(premises) + list(atoms))
+        if asts is None:
+            return None
+        prem, atom_asts = asts[: len(premises)], asts[len(premises):]
+        self.limit(rlimit, guard)
+        z3core.Z3_solver_push(c, s)
+        try:
+            for a in prem:
+                z3core.Z3_solver_assert(c, s, a)
+            r = self.check()
+            if r == -1:
+                return []
+            if r == 0:
+                return None
+            value = _values(c, s, atom_asts, range(len(atom_asts)))
+            open_ = set(range(len(atom_asts)))
+            out = []
+            for i in range(len(atom_asts)):
+                if i not in open_:
+                    continue
+                open_.discard(i)
+                if guard.expired:
+                    return None
+                z3core.Z3_solver_push(c, s)
+                try:
+                    flip = z3core.Z3_mk_not(c, atom_asts[i]) if value[i] else atom_asts[i]
+                    z3core.Z3_inc_ref(c, flip)
+                    z3core.Z3_solver_assert(c, s, flip)
+                    z3core.Z3_dec_ref(c, flip)
+                    r = self.check()
+                    if r == 0:
+                        return None
+                    if r == 1:
+                        rest = sorted(open_)
+                        for j, v in zip(rest, _values(c, s, atom_asts, rest)):
+                            if v != value[j]:
+                                open_.discard(j)
+                    else:
+                        out.append((i, value[i]))
+                finally:
+                    z3core.Z3_solver_pop(c, s, 1)
+            return out
+        finally:
+            z3core.Z3_solver_pop(c, s, 1)
+            for a in asts:
+                z3core.Z3_dec_ref(c, a)
+
+
+def _values(c, s, asts: Sequence, indices) -> list[bool]:
+    """Is each of ``asts[i]`` (i in ``indices``) true in the solver's model (completed)?"""
+    m = z3core.Z3_solver_get_model(c, s)
+    z3core.Z3_model_inc_ref(c, m)
+    try:
+        out = []
+        v = (z3core.Ast * 1)()
+        for i in indices:
+            if not z3core.Z3_model_eval(c, m, asts[i], True, v):
+                raise z3.Z3Exception("model evaluation failed")
+            out.append(z3core.Z3_get_bool_value(c, v[0]) == 1)  # Z3_L_TRUE
+        return out
+    finally:
+        z3core.Z3_model_dec_ref(c, m)
 
 
 _QUICK = threading.local()
@@ -744,6 +842,22 @@ def decide(
 
 
 @holding
+def backbone(premises: Sequence[Node], atoms: Sequence[Node], timeout: float = 10.0,
+             rlimit: int | None = DEFAULT_RLIMIT) -> list[tuple[int, bool]]:
+    """:meth:`Session.backbone` of a fresh session, asked first of the per-thread solver (its
+    answer is taken when every check decides: which atoms keep their value in every model is
+    a fact about the premises)."""
+    if not atoms:
+        return []
+    guard = _Budget(timeout)
+    first = min(rlimit, FIRST_TRY_RLIMIT) if rlimit else FIRST_TRY_RLIMIT
+    quick = _quick(guard.seconds).backbone(premises, atoms, first, guard)
+    if quick is not None:
+        return quick
+    return Session(rlimit, timeout).backbone(premises, atoms)
+
+
+@holding
 def consistent(premises: Sequence[Node], timeout: float = 10.0, rlimit: int | None = DEFAULT_RLIMIT) -> Verdict:
     """Are the premises satisfiable? Inconsistent (with a minimal core), Uncertain (they have a
     model: nothing follows either way about no conclusion), or Unknown."""
@@ -802,3 +916,8 @@ class Z3Prover:
 
     def countermodel(self, premises, goal) -> Model | None:
         return countermodel(premises, goal, self.timeout, self.rlimit)
+
+    def backbone(self, premises, atoms) -> list[tuple[int, bool]]:
+        """The (index, value) of each atom whose value is the same in every model of the
+        premises (see :meth:`Session.backbone`)."""
+        return backbone(premises, atoms, self.timeout, self.rlimit)

@@ -154,7 +154,8 @@ class _Facts:
         node_id = cid(formula)
         if node_id in self.g:
             return node_id
-        add_fact(self.g, formula, role, rule=rule, checked_by="" if rule == "given" else "z3", **attrs)
+        add_fact(self.g, formula, role, rule=rule, checked_by="" if rule == "given" else "z3",
+                 node_id=node_id, formula_text=text(formula), **attrs)
         add_derivation(self.g, sources, node_id, rule, kinds=kinds)
         return node_id
 

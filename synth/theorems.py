@@ -128,7 +128,7 @@ def entailed_literals(premises: Sequence[Node], atoms: Sequence[Node], budget: B
     """
     if not atoms:
         return []
-    found = z3(budget).session().backbone(list(premises), list(atoms))
+    found = z3(budget).backbone(list(premises), list(atoms))
     return [atoms[i] if value else Not(atoms[i]) for i, value in found]
 
 

@@ -52,13 +52,18 @@ def add_fact(
     role: str,
     rule: str = "given",
     checked_by: str = "",
+    *,
+    node_id: str | None = None,
+    formula_text: str | None = None,
     **attrs,
 ) -> str:
-    """Add (or update) the fact's node and return its id."""
+    """Add (or update) the fact's node and return its id. ``node_id`` and ``formula_text``: the
+    formula's content id and FOLIO text when the caller has them already (memoised)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {sorted(ROLES)}")
-    node_id = content_id(formula)
-    data = {"formula": write(formula, "folio"), "role": role, "rule": rule, "checked_by": checked_by}
+    node_id = content_id(formula) if node_id is None else node_id
+    text = write(formula, "folio") if formula_text is None else formula_text
+    data = {"formula": text, "role": role, "rule": rule, "checked_by": checked_by}
     data.update({k: v for k, v in attrs.items() if v is not None})
     if node_id in g:
         g.nodes[node_id].update(data)
