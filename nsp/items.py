@@ -64,6 +64,20 @@ def read_document(path: str | Path, text: str | None = None):
         raise BadInput(f"invalid JSON: {e.msg}", f"{path}:{e.lineno}:{e.colno}") from None
 
 
+def formula_fields(obj: dict, premises: str = "premises", conclusion: str | None = "conclusion") -> str | None:
+    """What is wrong with a row's formula fields, or None: ``premises`` must be a list of strings
+    and ``conclusion`` (when named and present) a string (a number such as ``[1]`` is not a formula)."""
+    ps = obj.get(premises)
+    if not isinstance(ps, list):
+        return f'"{premises}" must be a list of formulas, not {_kind(ps) if premises in obj else "missing"}'
+    for i, p in enumerate(ps, 1):
+        if not isinstance(p, str):
+            return f'"{premises}" item {i} must be a formula (a string), not a {_kind(p)}'
+    if conclusion is not None and conclusion in obj and not isinstance(obj[conclusion], str):
+        return f'"{conclusion}" must be a formula (a string), not a {_kind(obj[conclusion])}'
+    return None
+
+
 def _kind(value) -> str:
     return {list: "list", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
 

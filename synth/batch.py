@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from nsp.errors import BadInput
-from nsp.items import read_rows
+from nsp.items import formula_fields, read_rows
 from nsp.records import Journal, side_paths, write_atomic
 from nsp.workers import JobError, MissingDependency, run_file_job  # noqa: F401 - MissingDependency: for callers
 from synth.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT
@@ -67,6 +67,7 @@ class JobResult:
     duplicates_across_items: int = 0
     rejected: dict = field(default_factory=dict)
     errors: int = 0
+    bad_input: int = 0  # input lines that are not items (in the errors file too)
     wall_seconds: float = 0.0
     item_seconds: float = 0.0  # sum over items of the wall time a worker spent on them
     item_cpu_seconds: float = 0.0  # ... and of the CPU time it used (robust to a loaded machine)
@@ -89,6 +90,11 @@ def read_items(path: Path) -> tuple[list[dict], list[dict]]:
     for no, obj, error in lines:
         if error:
             errors.append({"id": f"line-{no}", "kind": "bad-input", "error": error})
+            continue
+        problem = formula_fields(obj, "premises-FOL", None) if "premises-FOL" in obj else \
+            formula_fields(obj) if "premises" in obj and "conclusion" in obj else None
+        if problem:
+            errors.append({"id": f"line-{no}", "kind": "bad-input", "error": problem})
             continue
         if "premises-FOL" in obj:
             sid = obj.get("story_id", obj.get("example_id", f"line{no}"))
@@ -198,5 +204,6 @@ def _assemble(items, read_errors, journal: Journal, out_path: Path, paths: dict,
     result.rejected = dict(sorted(rejected.items()))
     result.mutants = len(records)
     result.errors = len(errors)
+    result.bad_input = len(read_errors)
     write_atomic(out_path, (_dump(r) for r in records))
     write_atomic(paths["errors"], (_dump(e) for e in errors))

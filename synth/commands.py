@@ -60,6 +60,7 @@ def mutate_cmd(infile, out, per_theorem, workers, ray_address, seed, rlimit, tim
         f"(x{expansion:.2f}), {r.tried} re-decided, {rejected} rejected, {r.errors} error(s) -> {out}",
         err=True,
     )
+    _exit_for_bad_input(r.bad_input, "line(s) of the input could not be read")
 
 
 @synth_group.command("search")
@@ -99,6 +100,16 @@ def synth_search_cmd(problems, out, strategy, policy, simulations, beam_width, m
     acc = f", {r.correct}/{r.labelled} agree with the gold label" if r.labelled else ""
     click.echo(f"{r.items} problem(s) ({r.items_run} run now), {r.solved} solved{acc}, "
                f"{r.errors} error(s) -> {out}", err=True)
+    _exit_for_bad_input(r.bad_input, "problem(s) of the input could not be read")
+
+
+def _exit_for_bad_input(count: int, what: str) -> None:
+    """Exit 4, as `nsp eval` does, when the job finished but some input could not be read (listed in
+    OUT.errors.jsonl with the line); a failure while working on an item is not bad input."""
+    if count:
+        from nsp.errors import ItemsFailed
+
+        raise ItemsFailed(f"{count} {what} (see the errors file)")
 
 
 @synth_group.command("explore")

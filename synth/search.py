@@ -65,7 +65,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from nsp.errors import BadInput
 from nsp.files import read_text
-from nsp.items import is_json_document, rows
+from nsp.items import formula_fields, is_json_document, rows
 from nsp.records import Journal, write_atomic
 from nsp.records import side_paths as job_paths
 from nsp.workers import run_file_job
@@ -108,6 +108,7 @@ class SearchJobResult:
     correct: int = 0
     labelled: int = 0
     errors: int = 0
+    bad_input: int = 0  # input lines that are not problems (in the errors file too)
     simulations: int = 0
     ends: dict = field(default_factory=dict)
     wall_seconds: float = 0.0
@@ -143,6 +144,7 @@ def read_problems(path: Path, decided_only: bool = False) -> tuple[list[dict], l
     for no, obj, error in rows(text):
         if not error and (not isinstance(obj.get("premises"), list) or "conclusion" not in obj):
             error = 'expected an object with "premises" (a list) and "conclusion"'
+        error = error or formula_fields(obj)
         if error:
             errors.append({"id": f"line-{no}", "kind": "bad-input", "error": error})
             continue
@@ -189,8 +191,7 @@ def translate_item(item: dict):
         return formulas[:-1], formulas[-1]
     from nsp.logic.problem import problem_from_texts
 
-    prob = problem_from_texts([str(p) for p in item["premises"]], str(item["conclusion"]), item.get("syntax", "auto"),
-                              id=item["id"])
+    prob = problem_from_texts(list(item["premises"]), item["conclusion"], item.get("syntax", "auto"), id=item["id"])
     return list(prob.premises), prob.conclusion
 
 
@@ -359,6 +360,7 @@ def _assemble(items, read_errors, journal: Journal, out_path: Path, paths: dict,
     result.verdicts = dict(sorted(verdicts.items()))
     result.ends = dict(sorted(result.ends.items()))
     result.errors = len(errors)
+    result.bad_input = len(read_errors)
     write_atomic(out_path, (_dump(r) for r in trees))
     write_atomic(paths["proofs"], (_dump(p) for p in proofs))
     write_atomic(paths["errors"], (_dump(e) for e in errors))

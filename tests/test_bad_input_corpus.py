@@ -4,9 +4,9 @@ input, wrong and missing fields), bad option values (nan/inf/1e308/0/-5 timeouts
 limits, unknown choices) and bad output paths (a folder, a device, the input itself, a missing
 folder), plus click usage errors.
 
-Every case must exit with its documented code (README: 2 bad input or usage, 4 ``nsp eval``
-finished with unreadable items, 0 ``nsp synth`` jobs, which record per-item problems in their
-errors file), print one line on stderr (plus the two-line caret display of a formula error),
+Every case must exit with its documented code (README: 2 bad input or usage, 4 ``nsp eval`` or an
+``nsp synth`` job finished with unreadable items, which the synth jobs also list in their errors
+file), print one line on stderr (plus the two-line caret display of a formula error),
 never a traceback, and finish within :data:`CASE_SECONDS` (a hang guard, not a speed test).
 
 Cases run in-process (click's ``CliRunner``: a few hundred cases in seconds); a sample runs
@@ -141,7 +141,7 @@ FOLIO_ROWS = {
     "row-is-list": ["P(a)"],
 }
 
-# JSONL theorems (nsp synth mutate / search): an unreadable item goes to the job's errors file.
+# JSONL theorems (nsp synth mutate / search): an unreadable item goes to the job's errors file (exit 4).
 THEOREM_ROWS = {
     "premises-ints": {"id": "t", "premises": [1], "conclusion": "P(a)"},
     "premises-string": {"id": "t", "premises": "P(a)", "conclusion": "P(a)"},
@@ -238,9 +238,9 @@ def _json_bytes(value) -> bytes:
 
 
 # JSON-lines batch inputs: a line that is not an item is that item's error, and the job goes on
-# (nsp eval exits 4 at the end; nsp synth jobs exit 0 and list it in OUT.errors.jsonl); an input
-# with no line at all is an empty job (exit 0).
-JSONL_READERS = {"eval": 4, "eval-replay": 4, "synth mutate": 0, "synth search": 0}
+# (the job exits 4 at the end; nsp synth jobs list it in OUT.errors.jsonl); an input with no line
+# at all is an empty job (exit 0).
+JSONL_READERS = {"eval": 4, "eval-replay": 4, "synth mutate": 4, "synth search": 4}
 ITEM_KINDS = {"deep-json-array", "deep-json-object", "deep-json-closed", "json-scalar", "json-string", "json-null",
               "truncated-json"}
 EMPTY_KINDS = {"empty", "blank", "dev-null"}
@@ -293,7 +293,9 @@ def _file_cases() -> list[Case]:
             if reader == "synth search" and kind not in ("premises-ints", "conclusion-null", "row-is-number"):
                 continue  # each item case starts a job's worker pool: a sample for search
             data = (value + "\n").encode() if isinstance(value, str) else _json_bytes(value)
-            cases.append(Case(f"{reader}/item-{kind}", READERS[reader], code=0, content=data))
+            # a line that is not an item: exit 4 at the end; a formula that does not parse fails its item (exit 0)
+            code = 0 if kind == "bad-formula" else 4
+            cases.append(Case(f"{reader}/item-{kind}", READERS[reader], code=code, content=data))
     for reader in ("graph verify", "graph proof", "graph uses", "graph merge", "html", "serve"):
         for kind, value in GRAPHS.items():
             cases.append(Case(f"{reader}/graph-{kind}", READERS[reader], content=_json_bytes(value)))
@@ -510,6 +512,9 @@ def assert_clean(case: Case, code: int, stderr: str, error: BaseException | None
     lines = stderr.splitlines()
     if case.code in (0, 4) and not lines:  # a finished job may say nothing more (--json: the summary on stdout)
         return
+    if case.code == 4 and len(lines) == 2:  # a synth job's summary line, then why it exits 4
+        assert lines[1].startswith("nsp: error: "), f"{case.name}: {stderr}"
+        lines = lines[1:]
     assert len(lines) in (1, 3), f"{case.name}: {len(lines)} lines on stderr (expected 1, or 3 with a caret)\n{stderr}"
     if len(lines) == 3:
         assert CARET.match(lines[2]), f"{case.name}: three lines but no caret display\n{stderr}"
