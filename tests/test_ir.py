@@ -21,12 +21,12 @@ from nsp.logic.analysis import (
     SignatureError, Symbol, close_universally, free_vars, rename_bound, separate_clashes,
     signature, substitute,
 )
-from nsp.logic.canon import alpha_equal, canonical, content_id
+from nsp.logic.canon import alpha_equal, canonical, canonical_records, content_id
 from nsp.logic.ir import (
     And, App, Atom, Bottom, Const, Eq, Exists, Forall, Iff, Implies, IRError, Not, Or, Top, Var,
     conj, disj, is_formula,
 )
-from nsp.logic.serial import from_records, from_sexpr, to_sexpr
+from nsp.logic.serial import from_records, from_sexpr, to_records, to_sexpr
 from nsp.logic.syntax import SYNTAXES_WRITTEN, parse, write
 from nsp.logic.syntax.smtlib import smtlib_script
 from nsp.logic.walk import depth, size
@@ -235,6 +235,21 @@ def test_content_id_is_sha256_of_the_documented_encoding():
     text = json.dumps(records, ensure_ascii=False, separators=(",", ":"))
     assert to_sexpr(canonical(f)) == text
     assert content_id(f) == hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(formulas(POOLS["tptp"], max_depth=4))
+def test_content_id_walk_equals_the_canonical_form_serialised(f):
+    """content_id walks once (canonical_records) instead of building canonical(f): same text."""
+    assert canonical_records(f) == to_records(canonical(f))
+    assert content_id(f) == hashlib.sha256(to_sexpr(canonical(f)).encode("utf-8")).hexdigest()[:16]
+
+
+def test_content_id_walk_merges_quantifier_chains_as_the_constructors_do():
+    for text in ["∀x ∀y ∀x P(x, y)", "∀x (P(x) ∧ ∀x Q(x))", "∀x ∃y ∀z (R(x, y) → ∃w ∃y S(w, y, z))",
+                 "P(v1) ∧ ∀x Q(x, v1)", "∀v1 ∀v2 (P(v2) ∨ ∀v2 Q(v2, v3))", "∃x ∃x ∃y ¬∃y T(x, y)"]:
+        f = parse(text, "folio").formula
+        assert canonical_records(f) == to_records(canonical(f)), text
 
 
 _ID_FORMULAS = ["∀x (Dog(x) → Animal(x))", "∃y (Risk-averse(y) ∧ ¬Likes(y, mr.smith))", "P(f(a), b) ⊕ ⊤"]
