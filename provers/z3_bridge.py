@@ -616,8 +616,9 @@ class _Quick:
     (name, arity, kind); expressions are built per call and released by the pop."""
 
     MAX_DECLS = 1 << 16  # a long-lived process meeting ever new symbols starts afresh past this
+    MAX_USES = 10_000  # ... and after this many problems (bounds whatever the solver keeps across pops)
 
-    def __init__(self, timeout: float):
+    def __init__(self):
         keep_heap()
         self.pid = os.getpid()
         self.ctx = _context()
@@ -631,7 +632,7 @@ class _Quick:
         self.decls: dict = {}  # (name, arity, is predicate) -> FuncDeclRef (keeps the AST alive)
         self.symbols: dict = {}
         self.limits: tuple | None = None
-        self.timeout = timeout
+        self.uses = 0
 
     def symbol(self, name: str):
         sym = self.symbols.get(name)
@@ -639,17 +640,19 @@ class _Quick:
             sym = self.symbols[name] = z3core.Z3_mk_string_symbol(self.c, name)
         return sym
 
-    def asts(self, formulas: Sequence[Node]) -> list | None:
-        """The formulas as ASTs, each reference-counted once (the caller releases them); None
-        when the session holds too many symbols (the caller goes to a fresh session)."""
+    @property
+    def worn(self) -> bool:
+        return self.uses >= self.MAX_USES or len(self.decls) >= self.MAX_DECLS
+
+    def asts(self, formulas: Sequence[Node]) -> list:
+        """The formulas as ASTs, each reference-counted once (the caller releases them)."""
         c = self.c
         raw = {}
+        self.uses += 1
         for sym in signature(formulas).values():  # SignatureError on a clash
             key = (sym.name, sym.arity, sym.kind == "predicate")
             d = self.decls.get(key)
             if d is None:
-                if len(self.decls) >= self.MAX_DECLS:
-                    return None
                 d = self.decls[key] = z3.Function(sym.name, *([self.sort] * sym.arity),
                                                   z3.BoolSort(self.ctx) if key[2] else self.sort)
             raw[sym.name] = d.ast
@@ -663,8 +666,10 @@ class _Quick:
         return _raw_exprs(formulas, c, self.u, raw, free, self.symbol)
 
     def limit(self, rlimit: int, guard: _Budget) -> None:
+        """The check's limits; the hang guard is set again when the time left is less than half
+        or more than twice the one set (setting parameters costs a call)."""
         ms = guard.ms()
-        if self.limits is None or self.limits[0] != rlimit or ms < self.limits[1] // 2:
+        if self.limits is None or self.limits[0] != rlimit or not self.limits[1] // 2 <= ms <= 2 * self.limits[1]:
             self.solver.set(random_seed=0, rlimit=rlimit, timeout=ms)
             self.limits = (rlimit, ms)
 
@@ -678,8 +683,6 @@ class _Quick:
         c, s = self.c, self.s
         formulas = list(premises) + [conclusion]
         asts = self.asts(formulas)
-        if asts is None:
-            return None
         self.limit(rlimit, guard)
         inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
         neg_lit, pos_lit = self.lit_asts
@@ -718,8 +721,6 @@ class _Quick:
         left open (then only the isolated path's answer is the answer)."""
         c, s = self.c, self.s
         asts = self.asts(list(premises) + list(atoms))
-        if asts is None:
-            return None
         prem, atom_asts = asts[: len(premises)], asts[len(premises):]
         self.limit(rlimit, guard)
         z3core.Z3_solver_push(c, s)
@@ -784,10 +785,11 @@ def _values(c, s, asts: Sequence, indices) -> list[bool]:
 _QUICK = threading.local()
 
 
-def _quick(timeout: float) -> _Quick:
+def _quick() -> _Quick:
+    """This thread's solver for verdicts alone (a forked child, or a worn one, is replaced)."""
     q = getattr(_QUICK, "q", None)
-    if q is None or q.pid != os.getpid():  # a forked child starts its own
-        q = _QUICK.q = _Quick(timeout)
+    if q is None or q.pid != os.getpid() or q.worn:
+        q = _QUICK.q = _Quick()
     return q
 
 
@@ -816,7 +818,7 @@ def decide(
     core = explain or cores
     if not core:
         first = min(rlimit, FIRST_TRY_RLIMIT) if rlimit else FIRST_TRY_RLIMIT
-        quick = _quick(guard.seconds).decide(premises, conclusion, first, guard)
+        quick = _quick().decide(premises, conclusion, first, guard)
         if quick is not None:
             return done(_OUTCOMES[quick])
     item = _Item(Session(rlimit, timeout), premises, conclusion, rlimit, guard)
@@ -851,7 +853,7 @@ def backbone(premises: Sequence[Node], atoms: Sequence[Node], timeout: float = 1
         return []
     guard = _Budget(timeout)
     first = min(rlimit, FIRST_TRY_RLIMIT) if rlimit else FIRST_TRY_RLIMIT
-    quick = _quick(guard.seconds).backbone(premises, atoms, first, guard)
+    quick = _quick().backbone(premises, atoms, first, guard)
     if quick is not None:
         return quick
     return Session(rlimit, timeout).backbone(premises, atoms)
