@@ -140,6 +140,22 @@ def test_verdicts_alone_are_those_of_the_isolated_path_in_any_order():
                     is decide(prem, goal, explain=False, cores=True).outcome)
 
 
+def test_the_per_thread_solver_is_renewed_and_its_guard_follows_the_call(monkeypatch):
+    from provers import z3_bridge
+
+    monkeypatch.setattr(z3_bridge._Quick, "MAX_USES", 5)
+    items = list(range(12))
+    first = z3_bridge._quick()
+    assert _quick_verdicts(items) == _quick_verdicts(list(reversed(items)))
+    assert z3_bridge._quick() is not first  # worn out after 5 problems: a new context and solver
+    monkeypatch.setattr(z3_bridge._Quick, "MAX_USES", 10_000)
+    p = random_problem(0)
+    decide(p.premises, p.conclusion, timeout=0.001, explain=False)
+    assert z3_bridge._quick().limits[1] <= 1
+    decide(p.premises, p.conclusion, timeout=20, explain=False)
+    assert z3_bridge._quick().limits[1] > 10_000  # a 1 ms guard does not stick to later calls
+
+
 def test_session_caches_translations_and_step_checker_uses_one():
     s = Session()
     p = _p(["∀x (P(x) → Q(x))", "P(a)"], "Q(a)")
