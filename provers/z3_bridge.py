@@ -49,6 +49,7 @@ from provers.outcome import Model, Outcome, Verdict
 
 PROVER = "z3"
 FIRST_TRY_RLIMIT = 100_000  # the incremental check's budget (99.9 % of checks need < 30,000)
+QUICK_RLIMIT = 20_000  # the per-thread solver's budget per check (0.3 % of FOLIO problems need more)
 MAX_MODEL_SIZE = 6
 MAX_TABLE = 4096  # largest predicate/function table listed in a model
 
@@ -608,7 +609,7 @@ class _Quick:
     """The verdict of ``decide`` without explanations, on one context and solver kept per
     thread (creating a context costs more than deciding a typical problem). Each problem is
     asserted inside a push/pop scope: its premises, and the conclusion and its negation behind
-    the assumption literals ``!c`` and ``!n``; the two checks run under ``FIRST_TRY_RLIMIT``.
+    the assumption literals ``!c`` and ``!n``; the two checks run under ``QUICK_RLIMIT``.
     Only a decided pair (sat or unsat on both sides) is used: sat and unsat are facts about the
     problem, not about the solver's history, so they are the same in any call order. Anything
     else (a check left open, the hang guard) goes to the isolated path (:class:`_Item` on a new
@@ -617,6 +618,7 @@ class _Quick:
 
     MAX_DECLS = 1 << 16  # a long-lived process meeting ever new symbols starts afresh past this
     MAX_USES = 10_000  # ... and after this many problems (bounds whatever the solver keeps across pops)
+    WINDOW, SKIP = 16, 64  # when it left half of the last WINDOW problems open, skip the next SKIP
 
     def __init__(self):
         keep_heap()
@@ -633,12 +635,31 @@ class _Quick:
         self.symbols: dict = {}
         self.limits: tuple | None = None
         self.uses = 0
+        self.recent: list[bool] = []  # did it decide each of the last problems (up to WINDOW)?
+        self.skip = 0
 
     def symbol(self, name: str):
         sym = self.symbols.get(name)
         if sym is None:
             sym = self.symbols[name] = z3core.Z3_mk_string_symbol(self.c, name)
         return sym
+
+    def wanted(self) -> bool:
+        """Ask this solver first? Not for a while after it left half of a window of problems
+        open (e.g. induction over Peano axioms, which rarely close within ``QUICK_RLIMIT``):
+        it then only costs time. Which problems skip it depends on the ones before, but the
+        answers do not (an open problem goes to a fresh session either way)."""
+        if self.skip:
+            self.skip -= 1
+            return False
+        return True
+
+    def note(self, decided: bool) -> None:
+        self.recent.append(decided)
+        if len(self.recent) >= self.WINDOW:
+            if 2 * sum(self.recent) <= self.WINDOW:
+                self.skip = self.SKIP
+            self.recent.clear()
 
     @property
     def worn(self) -> bool:
@@ -817,10 +838,13 @@ def decide(
 
     core = explain or cores
     if not core:
-        first = min(rlimit, FIRST_TRY_RLIMIT) if rlimit else FIRST_TRY_RLIMIT
-        quick = _quick().decide(premises, conclusion, first, guard)
-        if quick is not None:
-            return done(_OUTCOMES[quick])
+        first = min(rlimit, QUICK_RLIMIT) if rlimit else QUICK_RLIMIT
+        q = _quick()
+        if q.wanted():
+            quick = q.decide(premises, conclusion, first, guard)
+            q.note(quick is not None)
+            if quick is not None:
+                return done(_OUTCOMES[quick])
     item = _Item(Session(rlimit, timeout), premises, conclusion, rlimit, guard)
     r_neg, why_neg = item.check("neg")  # unsat: entailed
     r_pos, why_pos = item.check("pos")  # unsat: refuted
@@ -852,10 +876,13 @@ def backbone(premises: Sequence[Node], atoms: Sequence[Node], timeout: float = 1
     if not atoms:
         return []
     guard = _Budget(timeout)
-    first = min(rlimit, FIRST_TRY_RLIMIT) if rlimit else FIRST_TRY_RLIMIT
-    quick = _quick().backbone(premises, atoms, first, guard)
-    if quick is not None:
-        return quick
+    first = min(rlimit, QUICK_RLIMIT) if rlimit else QUICK_RLIMIT
+    q = _quick()
+    if q.wanted():
+        quick = q.backbone(premises, atoms, first, guard)
+        q.note(quick is not None)
+        if quick is not None:
+            return quick
     return Session(rlimit, timeout).backbone(premises, atoms)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -154,6 +155,22 @@ def test_the_per_thread_solver_is_renewed_and_its_guard_follows_the_call(monkeyp
     assert z3_bridge._quick().limits[1] <= 1
     decide(p.premises, p.conclusion, timeout=20, explain=False)
     assert z3_bridge._quick().limits[1] > 10_000  # a 1 ms guard does not stick to later calls
+
+
+def test_the_per_thread_solver_steps_aside_when_it_leaves_problems_open(monkeypatch):
+    """Problems it cannot close within its small budget (here: all) go to a fresh session with
+    the same answers; after half of a window left open it is not asked for a while."""
+    from provers import z3_bridge
+
+    asked = []
+    monkeypatch.setattr(z3_bridge._Quick, "decide", lambda self, *a: asked.append(1))  # always open
+    monkeypatch.setattr(z3_bridge, "_QUICK", threading.local())
+    items = list(range(40))
+    expected = {i: decide(random_problem(i).premises, random_problem(i).conclusion, timeout=20,
+                          explain=False, cores=True).outcome for i in items}
+    assert _quick_verdicts(items) == expected
+    window, skip = z3_bridge._Quick.WINDOW, z3_bridge._Quick.SKIP
+    assert len(asked) == window and z3_bridge._quick().skip == skip - (len(items) - window)
 
 
 def test_session_caches_translations_and_step_checker_uses_one():
