@@ -243,7 +243,7 @@ def mutate_theorem(
                 continue
         # A changed hypothesis needs the mutant's own minimal core for its proof graph.
         hypothesis = cand.target == "premise"
-        verdict = prove(premises, conclusion, budget, explain=hypothesis)
+        verdict = prove(premises, conclusion, budget, cores=hypothesis)
         if verdict.outcome is Outcome.TRUE:
             used = verdict.used if hypothesis and verdict.used is not None else tuple(range(len(premises)))
             kept.append(Mutant(cand, premises, conclusion, verdict, tuple(used)))

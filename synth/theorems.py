@@ -49,9 +49,10 @@ def z3(budget: Budget):
     return base.get("z3", rlimit=budget.rlimit, timeout=budget.timeout)
 
 
-def prove(premises: Sequence[Node], conclusion: Node, budget: Budget, explain: bool = False) -> Verdict:
-    """Z3's verdict on premises ⊢ conclusion under ``budget``."""
-    return z3(budget).decide(list(premises), conclusion, explain=explain)
+def prove(premises: Sequence[Node], conclusion: Node, budget: Budget, cores: bool = False) -> Verdict:
+    """Z3's verdict on premises ⊢ conclusion under ``budget``; ``cores``: with a minimal set of
+    premises used (no models: nothing here reads them)."""
+    return z3(budget).decide(list(premises), conclusion, cores=cores)
 
 
 @dataclass(frozen=True)
@@ -76,13 +77,13 @@ def establish(
 ) -> tuple[Theorem | None, Verdict]:
     """The theorem premises ⊢ conclusion when Z3 says True (with a minimal core), else None.
 
-    ``likely``: the conclusion is expected to hold, so ask for the core at once (asking for
-    explanations of a non-theorem costs a model search, hence the cheap first call otherwise).
+    ``likely``: the conclusion is expected to hold, so ask for the core at once (a verdict alone
+    is much cheaper than a core, hence the first call without one otherwise).
     """
-    v = prove(premises, conclusion, budget, explain=likely)
+    v = prove(premises, conclusion, budget, cores=likely)
     if v.outcome is not Outcome.TRUE:
         return None, v
-    core = v if likely else prove(premises, conclusion, budget, explain=True)
+    core = v if likely else prove(premises, conclusion, budget, cores=True)
     if core.outcome is not Outcome.TRUE:  # only when the budget ran out on the second call
         return None, core
     used = core.used if core.used is not None else tuple(range(len(premises)))
