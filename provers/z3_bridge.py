@@ -18,9 +18,10 @@ path's, in any call order, wherever that path decides; only a problem the isolat
 Unknown (its rlimit ran out) could be decided here, correctly, depending on what came before
 (none in the benches' 3,288 problems, the FOLIO mutants or the Peano graph). A backbone
 (:func:`backbone`: which atoms keep their value in every model) is asked the same way. Budgets
-(:mod:`provers.limits`): each check runs under a Z3 resource limit (``rlimit``, deterministic); the wall-clock ``timeout`` only guards against hangs, and a check it
-stops says so in the verdict's reason. :class:`Z3Prover` is the back end of
-:mod:`provers.base` (registered as ``z3``).
+(:mod:`provers.limits`): each check runs under a Z3 resource limit (``rlimit``, deterministic);
+the wall-clock ``timeout`` only guards against hangs, and a check it stops says so in the
+verdict's reason. :class:`Z3Prover` is the back end of :mod:`provers.base` (registered as
+``z3``).
 """
 
 
@@ -619,7 +620,7 @@ class _Quick:
     (name, arity, kind); expressions are built per call and released by the pop."""
 
     MAX_DECLS = 1 << 16  # a long-lived process meeting ever new symbols starts afresh past this
-    MAX_USES = 10_000  # ... and after this many problems (bounds whatever the solver keeps across pops)
+    MAX_USES = 10_000  # ... and after this many problems (bounds what it keeps across pops)
     WINDOW, SKIP = 16, 64  # when it left half of the last WINDOW problems open, skip the next SKIP
 
     def __init__(self):
@@ -692,14 +693,16 @@ class _Quick:
         """The check's limits; the hang guard is set again when the time left is less than half
         or more than twice the one set (setting parameters costs a call)."""
         ms = guard.ms()
-        if self.limits is None or self.limits[0] != rlimit or not self.limits[1] // 2 <= ms <= 2 * self.limits[1]:
+        old = self.limits
+        if old is None or old[0] != rlimit or not old[1] // 2 <= ms <= 2 * old[1]:
             self.solver.set(random_seed=0, rlimit=rlimit, timeout=ms)
             self.limits = (rlimit, ms)
 
     def check(self, assumptions: Sequence = ()) -> int:
         """Z3_lbool of the solver's assertions under the assumption ASTs."""
         n = len(assumptions)
-        return z3core.Z3_solver_check_assumptions(self.c, self.s, n, (z3core.Ast * n)(*assumptions) if n else None)
+        lits = (z3core.Ast * n)(*assumptions) if n else None
+        return z3core.Z3_solver_check_assumptions(self.c, self.s, n, lits)
 
     def decide(self, premises: Sequence[Node], conclusion: Node, rlimit: int, guard: _Budget):
         """(r_neg, r_pos) as Z3_lbool values (-1 unsat, 1 sat), or None: not both decided."""

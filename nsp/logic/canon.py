@@ -14,7 +14,6 @@ import json
 
 from nsp.logic.analysis import _quant, _rebuild, free_vars
 from nsp.logic.ir import Node, Var
-from nsp.logic.serial import to_sexpr
 from nsp.logic.walk import Descend, Done, scoped
 
 
