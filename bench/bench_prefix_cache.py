@@ -5,8 +5,10 @@ plain K-row generation, same prompts, one run.
 
 The prompts are whole-problem prompts (:func:`nsp.parse.whole.problem_prompt`) of the first N
 FOLIO dev-split problems, for the default translator (or ``--model``). Each run does every prompt
-both ways, alternating which goes first (ABAB); sampling at temperature 0.7 with the same seed, so
-both ways must give the same samples (the script exits 1 if not). Reports medians over runs:
+both ways, alternating which goes first (ABAB); sampling at temperature 0.7 with the same seed.
+The samples are the same both ways in float32; in bfloat16 (the default translator) the prompt run
+at batch 1 rounds differently from the same prompt in a batch of K, which can change a sampled
+token, so the script counts the problems whose K samples are identical both ways. Reports medians over runs:
 seconds per problem, new tokens per second (all K rows), and the plain/shared time ratio. Writes
 bench/results/prefix-cache.json atomically. Never asserts a time.
 """
@@ -53,7 +55,7 @@ def main() -> int:
     prompts = [problem_prompt(i.premises, i.conclusion) for i in items]
     times: dict[str, list[float]] = {"shared": [], "plain": []}
     tokens: dict[str, list[int]] = {"shared": [], "plain": []}
-    same = True
+    same = 0
     for run in range(a.runs):
         order = ["shared", "plain"] if run % 2 == 0 else ["plain", "shared"]
         for p in prompts:
@@ -65,7 +67,7 @@ def main() -> int:
                                          stop=("\n\n",))[0]
                 times[way].append(time.perf_counter() - t)
                 tokens[way].append(sum(len(gen.tokenizer(o, add_special_tokens=False)["input_ids"]) for o in outs[way]))
-            same &= outs["shared"] == outs["plain"]
+            same += outs["shared"] == outs["plain"]
             print(f"run {run + 1}: " + ", ".join(f"{w} {times[w][-1]:.1f} s" for w in order), file=sys.stderr)
     gen._generate_shared = shared
     med = {w: statistics.median(times[w]) for w in times}
@@ -77,14 +79,14 @@ def main() -> int:
         "seconds_per_problem": {w: round(v, 2) for w, v in med.items()},
         "new_tokens_per_second": {w: round(v, 1) for w, v in tps.items()},
         "ratio plain/shared": round(med["plain"] / med["shared"], 2),
-        "same_samples": same,
+        "identical_samples": f"{same} of {len(prompts) * a.runs} problem runs",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "threads": gen.torch.get_num_threads(),
                     "load_end": [round(x, 2) for x in os.getloadavg()]},
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(RESULTS, json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))
-    return 0 if same else 1
+    return 0
 
 
 if __name__ == "__main__":
