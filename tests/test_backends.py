@@ -151,8 +151,9 @@ def test_embedded_model_sampling_is_seeded(embedded):
 
 def test_k_samples_of_one_prompt_share_its_key_value_cache(embedded, monkeypatch):
     """K completions of one prompt run the prompt once and repeat its cache K times
-    (_generate_shared); they are the samples the plain K-row generation gives, and a group of
-    prompts (which cannot share one cache) still goes the plain way."""
+    (_generate_shared); in float32 they are the samples the plain K-row generation gives (in
+    bfloat16 a batch-1 prefill may round differently), and a group of prompts (which cannot share
+    one cache) still goes the plain way."""
     p = ["English: All dogs are animals.\nFOL: ∀x (Dog(x) → Animal(x))\n\nEnglish: Every cat that purrs is happy.\nFOL:"]
     calls = []
     shared = embedded._generate_shared
