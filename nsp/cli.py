@@ -228,7 +228,7 @@ _INSTRUCTION = click.option(
 _VOCABULARY = click.option(
     "--vocabulary-repair", type=click.IntRange(min=0), default=8, show_default=True,
     help="whole mode: when a sample's conclusion uses a name none of its premises uses, draw its conclusion N "
-    "more times after its premises and keep the first that uses only their names (0: off; it runs in the first "
+    "more times after its premises and keep the first that uses only their names (0: off; it runs in each "
     "repair round, so --repair-rounds 0 turns it off too).")
 
 
