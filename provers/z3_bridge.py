@@ -428,24 +428,19 @@ class Session:
             return []
         c, raw = self.ctx.ref(), [e.as_ast() for e in atom_exprs]
         value = _values(c, s.solver, raw, range(len(raw)))
-        open_ = set(range(len(atom_exprs)))
-        out = []
-        for i in range(len(atom_exprs)):
-            if i not in open_:
-                continue
-            open_.discard(i)
+
+        def flip(i: int, rest: list[int]):
             s.push()
-            s.add(z3.Not(atom_exprs[i]) if value[i] else atom_exprs[i])
-            r, _ = self.check(rlimit=rlimit, solver=s)
-            if r == z3.sat:
-                rest = list(open_)
-                for j, v in zip(rest, _values(c, s.solver, raw, rest)):
-                    if v != value[j]:
-                        open_.discard(j)
-            elif r == z3.unsat:
-                out.append((i, value[i]))
-            s.pop()
-        return out
+            try:
+                s.add(z3.Not(atom_exprs[i]) if value[i] else atom_exprs[i])
+                r, _ = self.check(rlimit=rlimit, solver=s)
+                if r == z3.sat:
+                    return 1, _values(c, s.solver, raw, rest)
+                return (-1 if r == z3.unsat else 0), ()  # an open flip: the atom is left out
+            finally:
+                s.pop()
+
+        return _backbone_search(value, flip)
 
 
 # ---------------------------------------------------------------- one item: decide
@@ -759,37 +754,55 @@ class _Quick:
             if r == 0:
                 return None
             value = _values(c, s, atom_asts, range(len(atom_asts)))
-            open_ = set(range(len(atom_asts)))
-            out = []
-            for i in range(len(atom_asts)):
-                if i not in open_:
-                    continue
-                open_.discard(i)
+
+            def flip(i: int, rest: list[int]):
                 if guard.expired:
                     return None
                 z3core.Z3_solver_push(c, s)
                 try:
-                    flip = z3core.Z3_mk_not(c, atom_asts[i]) if value[i] else atom_asts[i]
-                    z3core.Z3_inc_ref(c, flip)
-                    z3core.Z3_solver_assert(c, s, flip)
-                    z3core.Z3_dec_ref(c, flip)
+                    ast = z3core.Z3_mk_not(c, atom_asts[i]) if value[i] else atom_asts[i]
+                    z3core.Z3_inc_ref(c, ast)
+                    z3core.Z3_solver_assert(c, s, ast)
+                    z3core.Z3_dec_ref(c, ast)
                     r = self.check()
-                    if r == 0:
+                    if r == 0:  # open: only the isolated path's answer is the answer
                         return None
-                    if r == 1:
-                        rest = sorted(open_)
-                        for j, v in zip(rest, _values(c, s, atom_asts, rest)):
-                            if v != value[j]:
-                                open_.discard(j)
-                    else:
-                        out.append((i, value[i]))
+                    return r, (_values(c, s, atom_asts, rest) if r == 1 else ())
                 finally:
                     z3core.Z3_solver_pop(c, s, 1)
-            return out
+
+            return _backbone_search(value, flip)
         finally:
             z3core.Z3_solver_pop(c, s, 1)
             for a in asts:
                 z3core.Z3_dec_ref(c, a)
+
+
+def _backbone_search(value: list[bool], flip) -> list[tuple[int, bool]] | None:
+    """The backbone search both solvers run (:meth:`Session.backbone`, :meth:`_Quick.backbone`).
+    ``value``: each atom's value in a first model of the premises. ``flip(i, rest)`` checks the
+    premises with atom ``i`` flipped: ``(1, values of the atoms rest in its model)`` when sat,
+    ``(-1, ())`` unsat, ``(0, ())`` open (the atom is left out), or None to give up (the answer
+    is then None). An atom is in the backbone when its flip is unsat; every model met rules out
+    the atoms whose value it flips."""
+    open_ = set(range(len(value)))
+    out = []
+    for i in range(len(value)):
+        if i not in open_:
+            continue
+        open_.discard(i)
+        rest = sorted(open_)
+        got = flip(i, rest)
+        if got is None:
+            return None
+        r, values = got
+        if r == 1:
+            for j, v in zip(rest, values):
+                if v != value[j]:
+                    open_.discard(j)
+        elif r == -1:
+            out.append((i, value[i]))
+    return out
 
 
 def _values(c, s, asts: Sequence, indices) -> list[bool]:
