@@ -271,9 +271,8 @@ def _endpoint_options(f):
 
 def _endpoint(opts: dict) -> dict:
     """EndpointBackend's keyword arguments from the --endpoint options given (pops them from ``opts``)."""
-    given = {k: opts.pop(k, None) for k in ("api", "concurrency", "max_n", "server_grammar")}
-    out = {k: v for k, v in given.items() if v is not None and k != "server_grammar"}
-    style = given["server_grammar"]
+    out = {k: v for k in ("api", "concurrency", "max_n") if (v := opts.pop(k, None)) is not None}
+    style = opts.pop("server_grammar", None)
     if style is not None:
         out.update(grammar_style=style, formulas=True)
     return out

@@ -235,6 +235,9 @@ class TransformersBackend(Generator):
         except (OSError, ValueError) as e:
             raise BackendError(f"cannot load model {model or self.source}: {str(e).splitlines()[0]}") from None
         self.model.eval()
+        # transformers 5.x renames past_key_values to cache (the old name warns from 5.25 on)
+        self._cache_argument = "cache" if "cache" in inspect.signature(self.model.forward).parameters \
+            else "past_key_values"
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
@@ -389,8 +392,7 @@ class TransformersBackend(Generator):
 
         ids = enc["input_ids"]
         cache = DynamicCache(config=self.model.config)
-        # transformers 5.x renames past_key_values to cache (the old name warns from 5.25 on)
-        key = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+        key = self._cache_argument
         self.model(input_ids=ids[:, :-1], use_cache=True, **{key: cache})
         cache.batch_repeat_interleave(n)
         rows = ids.repeat(n, 1)

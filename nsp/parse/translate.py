@@ -354,6 +354,16 @@ def _whole_samples(gen: "_Cached", premises, conclusion: str, symbolic: list, k:
     return [[t if t is not None else "" for t in fol] for fol in lines]
 
 
+def _block_lines(labels: list[str], fol, upto: int) -> str:
+    """A sample's first ``upto`` lines of the FOL block, as the model wrote them (``N. formula``)."""
+    return "".join(f"{labels[t]}. {fol[t]}\n" for t in range(upto))
+
+
+def _redraw_temperature(s: Settings) -> float:
+    """A repair draws at the run's temperature, or 0.7 in a greedy run (else it would write the same line)."""
+    return s.temp if s.temp > 0 else 0.7
+
+
 def _whole_repair(gen: "_Cached", samples: list, premises, conclusion: str, s: Settings,
                   rnd: int) -> dict[int, list[str]]:
     """One repair round in whole mode: each model-made line that does not read, or that the
@@ -367,11 +377,11 @@ def _whole_repair(gen: "_Cached", samples: list, premises, conclusion: str, s: S
         if smp.discarded not in ("parse", "inconsistent"):
             continue
         for i, _ in _blame(smp):
-            before = "".join(f"{labels[t]}. {smp.fol[t]}\n" for t in range(i))
+            before = _block_lines(labels, smp.fol, i)
             asks.append((j, i, f"{head}{before}{labels[i]}."))
     if not asks:
         return {}
-    temp = s.temp if s.temp > 0 else 0.7
+    temp = _redraw_temperature(s)
     fixed = gen.generate([a[2] for a in asks], 1, temp, s.seed + rnd, s.max_new_tokens)
     new_fol = {j: list(samples[j].fol) for j, _, _ in asks}
     for (j, i, _), out in zip(asks, fixed):
@@ -392,12 +402,12 @@ def _vocabulary_repair(gen: "_Cached", samples: list, job: Job, s: Settings, rnd
         return {}
     head = problem_prompt(job.premises, job.conclusion, instruction=s.instruction)
     labels = _labels(n)
-    temp = s.temp if s.temp > 0 else 0.7
+    temp = _redraw_temperature(s)
     out = {}
     for j, smp in enumerate(samples):
         if smp.discarded or smp.names_agree or len(smp.fol) != n + 1 or "model" not in smp.sources:
             continue
-        before = "".join(f"{labels[t]}. {smp.fol[t]}\n" for t in range(n))
+        before = _block_lines(labels, smp.fol, n)
         sources = smp.sources[:n] + ("model",)
         for text in gen.generate([f"{head}{before}C."], m, temp, s.seed + rnd, s.max_new_tokens)[0]:
             fol = list(smp.fol[:n]) + [text.strip()]
