@@ -3,7 +3,11 @@
 Two checks decide every case: premises ∧ ¬conclusion (unsat: True) and premises ∧ conclusion
 (unsat: False); both unsat means the premises are Inconsistent, both sat means Uncertain.
 Explanations: a minimal unsat core over the premises (deletion-minimised), and for Uncertain the
-smallest finite model found by bounding the domain to 1, 2, ... elements.
+smallest finite model found by bounding the domain to 1, 2, ... elements. Two kinds of core:
+``decide(cores=True)`` minimises the core Z3 finds first (so it depends on Z3's search; recorded
+synth theorems depend on it); :func:`decide_core` and ``entails(used=True)`` give the problem's
+own core, deletion in index order from all premises (:func:`_deletion_core`), which is the same
+on any solver in any call order and so can be asked of the per-thread solver.
 
 Every question about one item is put to one :class:`Session`: one Z3 context and one solver with
 fixed seeds, translations cached per IR node. ``decide`` asserts each premise behind an
@@ -612,9 +616,11 @@ class _Quick:
     problem, not about the solver's history, so they are the same in any call order. Anything
     else (a check left open, the hang guard) goes to the isolated path (:class:`_Item` on a new
     :class:`Session`), which gives today's verdict and reason. Func decls are kept per
-    (name, arity, kind); expressions are built per call and released by the pop."""
+    (name, arity, kind), and each formula's AST per IR node (:meth:`asts`); what is asserted is
+    released by the pop."""
 
     MAX_DECLS = 1 << 16  # a long-lived process meeting ever new symbols starts afresh past this
+    MAX_CACHE = 1 << 15  # formulas whose ASTs are kept (all are dropped past this)
     MAX_USES = 10_000  # ... and after this many problems (bounds what it keeps across pops)
     WINDOW, SKIP = 16, 64  # when it left half of the last WINDOW problems open, skip the next SKIP
 
@@ -629,6 +635,8 @@ class _Quick:
         self.s = self.solver.solver
         self.lits = [z3.Bool("!n", self.ctx), z3.Bool("!c", self.ctx)]  # kept alive with the session
         self.lit_asts = [x.as_ast() for x in self.lits]
+        self.flags: list = []  # "!p0", "!p1", ...: one assumption literal per premise (cores)
+        self.cache: dict = {}  # IR node -> (its AST, one reference held; its symbol table)
         self.decls: dict = {}  # (name, arity, is predicate) -> FuncDeclRef (keeps the AST alive)
         self.symbols: dict = {}
         self.limits: tuple | None = None
@@ -664,25 +672,51 @@ class _Quick:
         return self.uses >= self.MAX_USES or len(self.decls) >= self.MAX_DECLS
 
     def asts(self, formulas: Sequence[Node]) -> list:
-        """The formulas as ASTs, each reference-counted once (the caller releases them)."""
+        """The formulas as ASTs, each reference-counted once (the caller releases them).
+        A formula's AST depends on the formula alone (its symbols' arities and kinds are
+        its own), so each is kept per IR node (``MAX_CACHE``), with its symbol table for the
+        clash check across the formulas asked together (SignatureError, as :func:`signature`)."""
         c = self.c
-        raw = {}
         self.uses += 1
-        for sym in signature(formulas).values():  # SignatureError on a clash
-            key = (sym.name, sym.arity, sym.kind == "predicate")
-            d = self.decls.get(key)
-            if d is None:
-                d = self.decls[key] = z3.Function(sym.name, *([self.sort] * sym.arity),
-                                                  z3.BoolSort(self.ctx) if key[2] else self.sort)
-            raw[sym.name] = d.ast
-        free_consts: dict = {}
+        entries = [self.cache.get(f) for f in formulas]
+        tables = [entry[1] if entry is not None else signature([f]) for f, entry in zip(formulas, entries)]
+        table: dict = {}
+        for syms in tables:
+            for name, sym in syms.items():
+                old = table.setdefault(name, sym)
+                if old != sym:
+                    signature(formulas)  # raises the clash, naming the formulas
+        missing = [i for i, entry in enumerate(entries) if entry is None]
+        if missing:
+            if len(self.cache) + len(missing) > self.MAX_CACHE:
+                self._drop_cache()
+            raw = {}
+            for sym in table.values():
+                key = (sym.name, sym.arity, sym.kind == "predicate")
+                d = self.decls.get(key)
+                if d is None:
+                    d = self.decls[key] = z3.Function(sym.name, *([self.sort] * sym.arity),
+                                                      z3.BoolSort(self.ctx) if key[2] else self.sort)
+                raw[sym.name] = d.ast
+            free_consts: dict = {}
 
-        def free(name: str):
-            if name not in free_consts:
-                free_consts[name] = z3core.Z3_mk_const(c, self.symbol(f"?{name}"), self.u)
-            return free_consts[name]
+            def free(name: str):
+                if name not in free_consts:
+                    free_consts[name] = z3core.Z3_mk_const(c, self.symbol(f"?{name}"), self.u)
+                return free_consts[name]
 
-        return _raw_exprs(formulas, c, self.u, raw, free, self.symbol)
+            fresh = _raw_exprs([formulas[i] for i in missing], c, self.u, raw, free, self.symbol)
+            for i, a in zip(missing, fresh):  # the cache keeps the reference _raw_exprs made
+                entries[i] = self.cache[formulas[i]] = (a, tables[i])
+        out = [entry[0] for entry in entries]
+        for a in out:
+            z3core.Z3_inc_ref(c, a)
+        return out
+
+    def _drop_cache(self) -> None:
+        for a, _ in self.cache.values():
+            z3core.Z3_dec_ref(self.c, a)
+        self.cache.clear()
 
     def limit(self, rlimit: int, guard: _Budget) -> None:
         """The check's limits; the hang guard is set again when the time left is less than half
@@ -699,8 +733,37 @@ class _Quick:
         lits = (z3core.Ast * n)(*assumptions) if n else None
         return z3core.Z3_solver_check_assumptions(self.c, self.s, n, lits)
 
-    def decide(self, premises: Sequence[Node], conclusion: Node, rlimit: int, guard: _Budget):
-        """(r_neg, r_pos) as Z3_lbool values (-1 unsat, 1 sat), or None: not both decided."""
+    def _flagged(self, premises: Sequence[Node], asts: Sequence) -> tuple[list, dict]:
+        """Assert each premise AST behind its literal ``!pI`` (in the caller's scope); returns
+        the literals' ASTs and their AST ids -> index (to read unsat cores)."""
+        c, s = self.c, self.s
+        while len(self.flags) < len(premises):
+            self.flags.append(z3.Bool(f"!p{len(self.flags)}", self.ctx))
+        flags = [f.as_ast() for f in self.flags[: len(premises)]]
+        for flag, a in zip(flags, asts):
+            imp = z3core.Z3_mk_implies(c, flag, a)
+            z3core.Z3_inc_ref(c, imp)
+            z3core.Z3_solver_assert(c, s, imp)
+            z3core.Z3_dec_ref(c, imp)
+        return flags, {z3core.Z3_get_ast_id(c, f): i for i, f in enumerate(flags)}
+
+    def _core_check(self, flags: list, index: dict, extra: Sequence, guard: _Budget):
+        """The ``check(kept)`` of :func:`_deletion_core` over the premises behind ``flags``
+        (with the assumptions ``extra``); an open check gives up."""
+        def check(kept: list[int]):
+            if guard.expired:
+                return None, None
+            r = self.check([flags[i] for i in kept] + list(extra))
+            if r == 0:
+                return None, None
+            return r, (_core_indices(self.c, self.s, index) if r == -1 else None)
+        return check
+
+    def decide(self, premises: Sequence[Node], conclusion: Node, rlimit: int, guard: _Budget,
+               core: bool = False):
+        """(r_neg, r_pos, used) with Z3_lbool values (-1 unsat, 1 sat), or None: not both
+        decided. ``core``: each premise behind its literal ``!pI``, and for True (-1, 1) ``used``
+        is the :func:`_deletion_core` of premises ∧ ¬conclusion (None: a check left open)."""
         c, s = self.c, self.s
         formulas = list(premises) + [conclusion]
         asts = self.asts(formulas)
@@ -709,8 +772,12 @@ class _Quick:
         neg_lit, pos_lit = self.lit_asts
         z3core.Z3_solver_push(c, s)
         try:
-            for a in asts[:-1]:
-                z3core.Z3_solver_assert(c, s, a)
+            if core:
+                flags, index = self._flagged(premises, asts[:-1])
+            else:
+                flags, index = [], {}
+                for a in asts[:-1]:
+                    z3core.Z3_solver_assert(c, s, a)
             conc = asts[-1]
             not_conc = z3core.Z3_mk_not(c, conc)
             inc(c, not_conc)
@@ -720,22 +787,56 @@ class _Quick:
                 inc(c, a)
                 z3core.Z3_solver_assert(c, s, a)
                 dec(c, a)
-            out = []
+            out, unsat = [], set(range(len(premises)))
             for lit, trivial in ((neg_lit, "top"), (pos_lit, "bottom")):
                 if conclusion.kind == trivial:  # premises ∧ ¬⊤, premises ∧ ⊥: unsat without a check
                     out.append(-1)
+                    unsat = set()
                     continue
                 if guard.expired:
                     return None
-                r = self.check((lit,))
+                r = self.check(flags + [lit])
                 if r == 0:  # unknown
                     return None
+                if core and r == -1 and lit is neg_lit:
+                    unsat = _core_indices(c, s, index)
                 out.append(r)
-            return tuple(out)
+            used = None
+            if core and tuple(out) == (-1, 1):
+                used = _deletion_core(len(premises), unsat, self._core_check(flags, index, [neg_lit], guard))
+                if used is None:
+                    return None
+            return out[0], out[1], used
         finally:
             z3core.Z3_solver_pop(c, s, 1)
             for a in asts:
                 dec(c, a)
+
+    def core(self, premises: Sequence[Node], goal: Node, rlimit: int, guard: _Budget):
+        """Is premises ∧ ¬goal unsat, and its :func:`_deletion_core`, on this solver (in a
+        push/pop scope, each premise behind its literal ``!pI``): ``(True, core)``,
+        ``(False, None)`` when sat, or None when a check is left open (then only the isolated
+        path's answer is the answer)."""
+        c, s = self.c, self.s
+        asts = self.asts(list(premises) + [goal])
+        self.limit(rlimit, guard)
+        z3core.Z3_solver_push(c, s)
+        try:
+            flags, index = self._flagged(premises, asts[:-1])
+            not_goal = z3core.Z3_mk_not(c, asts[-1])
+            z3core.Z3_inc_ref(c, not_goal)
+            z3core.Z3_solver_assert(c, s, not_goal)
+            z3core.Z3_dec_ref(c, not_goal)
+            check = self._core_check(flags, index, [], guard)
+            r, unsat = check(list(range(len(premises))))
+            if r != -1:
+                return None if r is None else (False, None)
+            found = _deletion_core(len(premises), unsat, check)
+            return None if found is None else (True, found)
+        finally:
+            z3core.Z3_solver_pop(c, s, 1)
+            for a in asts:
+                z3core.Z3_dec_ref(c, a)
 
     def backbone(self, premises: Sequence[Node], atoms: Sequence[Node], rlimit: int, guard: _Budget):
         """:meth:`Session.backbone` on this solver (in a push/pop scope); None when a check is
@@ -805,6 +906,43 @@ def _backbone_search(value: list[bool], flip) -> list[tuple[int, bool]] | None:
     return out
 
 
+def _deletion_core(n: int, core: set[int], check) -> tuple[int, ...] | None:
+    """The minimal core by deletion in index order, from all ``n`` premises (found unsat
+    together, with the unsat subset ``core``): premise ``i`` is dropped when the premises kept
+    without it are still unsat. That is known without a check when ``i`` is outside the last
+    unsat subset found (an unsat core Z3 returned), else it is checked: ``check(kept)`` gives
+    ``(-1, core or None)`` unsat, ``(1, None)`` sat, ``(0, None)`` open (the premise stays), or
+    ``(None, None)`` to give up (the answer is then None). Every step is a fact about the
+    problem (is this subset unsat?), not about Z3's search (its cores only spare checks), so
+    the result is the same on any solver in any call order wherever every check decides; both
+    solvers run this loop (:meth:`_Quick.core`, :func:`minimal_core`)."""
+    kept = list(range(n))
+    i = 0
+    while i < len(kept):
+        trial = kept[:i] + kept[i + 1:]
+        if kept[i] in core:
+            r, found = check(trial)
+            if r is None:
+                return None
+            if r != -1:
+                i += 1
+                continue
+            core = set(trial) if found is None else found
+        kept = trial
+    return tuple(kept)
+
+
+def _core_indices(c, s, index: dict) -> set[int]:
+    """Indices (``index``: assumption AST id -> index) of the solver's last unsat core."""
+    v = z3core.Z3_solver_get_unsat_core(c, s)
+    z3core.Z3_ast_vector_inc_ref(c, v)
+    try:
+        ids = (z3core.Z3_get_ast_id(c, z3core.Z3_ast_vector_get(c, v, i)) for i in range(z3core.Z3_ast_vector_size(c, v)))
+        return {index[a] for a in ids if a in index}
+    finally:
+        z3core.Z3_ast_vector_dec_ref(c, v)
+
+
 def _values(c, s, asts: Sequence, indices) -> list[bool]:
     """Is each of ``asts[i]`` (i in ``indices``) true in the solver's model (completed)?"""
     m = z3core.Z3_solver_get_model(c, s)
@@ -862,7 +1000,7 @@ def decide(
             quick = q.decide(premises, conclusion, first, guard)
             q.note(quick is not None)
             if quick is not None:
-                return done(_OUTCOMES[quick])
+                return done(_OUTCOMES[quick[:2]])
     item = _Item(Session(rlimit, timeout), premises, conclusion, rlimit, guard)
     r_neg, why_neg = item.check("neg")  # unsat: entailed
     r_pos, why_pos = item.check("pos")  # unsat: refuted
@@ -886,6 +1024,29 @@ def decide(
 
 
 @holding
+def decide_core(premises: Sequence[Node], conclusion: Node, timeout: float = 10.0,
+                rlimit: int | None = DEFAULT_RLIMIT) -> Verdict:
+    """:func:`decide` without models, where a True verdict's ``used`` is the problem's own
+    minimal core (:func:`minimal_core`: deletion in index order) rather than one minimised from
+    the core Z3 found first (``cores=True``); other outcomes carry no core. Asked first of the
+    per-thread solver (verdict and core in one scope), else of fresh sessions."""
+    start = time.monotonic()
+    guard = _Budget(timeout)
+    first = min(rlimit, QUICK_RLIMIT) if rlimit else QUICK_RLIMIT
+    q = _quick()
+    if q.wanted():
+        quick = q.decide(premises, conclusion, first, guard, core=True)
+        q.note(quick is not None)
+        if quick is not None:
+            return Verdict(_OUTCOMES[quick[:2]], PROVER, time.monotonic() - start, used=quick[2])
+    v = decide(premises, conclusion, timeout, explain=False, rlimit=rlimit)
+    if v.outcome is not Outcome.TRUE:
+        return v
+    e = minimal_core(premises, conclusion, max(0.001, guard.deadline - time.monotonic()), rlimit)
+    return Verdict(v.outcome, PROVER, time.monotonic() - start, v.reason, e.used if e.proved else None)
+
+
+@holding
 def backbone(premises: Sequence[Node], atoms: Sequence[Node], timeout: float = 10.0,
              rlimit: int | None = DEFAULT_RLIMIT) -> list[tuple[int, bool]]:
     """:meth:`Session.backbone` of a fresh session, asked first of the per-thread solver (its
@@ -902,6 +1063,40 @@ def backbone(premises: Sequence[Node], atoms: Sequence[Node], timeout: float = 1
         if quick is not None:
             return quick
     return Session(rlimit, timeout).backbone(premises, atoms)
+
+
+@holding
+def minimal_core(premises: Sequence[Node], goal: Node, timeout: float = 10.0,
+                 rlimit: int | None = DEFAULT_RLIMIT) -> Entailment:
+    """Is premises ∧ ¬goal unsat, and which premises does it need? ``used``: the premises left
+    after dropping, in index order, each one the others kept still prove the goal without
+    (:func:`_deletion_core`): a minimal set that depends only on the problem, asked first of the
+    per-thread solver, else of a fresh session (where a check left open keeps its premise)."""
+    guard = _Budget(timeout)
+    first = min(rlimit, QUICK_RLIMIT) if rlimit else QUICK_RLIMIT
+    q = _quick()
+    if q.wanted():
+        quick = q.core(premises, goal, first, guard)
+        q.note(quick is not None)
+        if quick is not None:
+            return Entailment(*quick)
+    item = _Item(Session(rlimit, timeout), premises, goal, rlimit, guard)
+    r, why = item.check("neg")
+    if r != z3.unsat:
+        return Entailment(False if r == z3.sat else None, None, why)
+    item._assume()
+    c, s = item.session.ctx.ref(), item.session.solver.solver
+    index = {f.get_id(): i for i, f in enumerate(item.flags)}
+
+    def check(kept: list[int]):
+        if guard.expired:
+            return 0, None
+        r = item._under("neg", kept)[0]
+        if r == z3.unsat:
+            return -1, _core_indices(c, s, index)
+        return (1 if r == z3.sat else 0), None
+
+    return Entailment(True, _deletion_core(len(item.prem), set(range(len(item.prem))), check))
 
 
 @holding
@@ -954,15 +1149,19 @@ class Z3Prover:
         return consistent(premises, self.timeout, self.rlimit)
 
     def entails(self, premises, goal, *, used: bool = False) -> Entailment:
+        if used:
+            return minimal_core(premises, goal, self.timeout, self.rlimit)
         guard = _Budget(self.timeout)
         item = _Item(self.session(), premises, goal, self.rlimit, guard)
         r, why = item.check("neg")
-        if r != z3.unsat:
-            return Entailment(False if r == z3.sat else None, None, why)
-        return Entailment(True, item.core("neg") if used else None)
+        return Entailment(True if r == z3.unsat else (False if r == z3.sat else None), None, why)
 
     def countermodel(self, premises, goal) -> Model | None:
         return countermodel(premises, goal, self.timeout, self.rlimit)
+
+    def decide_core(self, premises, conclusion) -> Verdict:
+        """The verdict, with the problem's own minimal core when True (:func:`decide_core`)."""
+        return decide_core(premises, conclusion, self.timeout, self.rlimit)
 
     def backbone(self, premises, atoms) -> list[tuple[int, bool]]:
         """The (index, value) of each atom whose value is the same in every model of the

@@ -12,7 +12,9 @@ Two kinds of mutation, each making a new theorem ``Γ' ⊢ C'`` from ``Γ ⊢ C`
 
 Every candidate whose statement is new (content id not seen in the item) is re-decided by Z3 and
 kept only when the verdict is True (the mutant's premises are consistent and prove its
-conclusion); rewrites also need their law instance proved valid. The order candidates are tried
+conclusion); rewrites also need their law instance proved valid. A mutant with a changed
+hypothesis records its own minimal core (:func:`synth.theorems.prove_core`: the same in any call
+order, so it is asked of Z3's per-thread solver). The order candidates are tried
 in is a seeded shuffle, stratified so every kind and target, and within them every law, gets
 its turn (:func:`schedule`).
 """
@@ -35,7 +37,7 @@ from synth.apply import implications, replacement
 from synth.laws import rewrites
 from synth.positions import replace_at, sites
 from synth.memo import cid, text
-from synth.theorems import Budget, Theorem, prove, statement
+from synth.theorems import Budget, Theorem, prove, prove_core, statement
 
 CLAIMS = {"rewrite": "equivalent", "premise": "stronger-hypothesis", "conclusion": "weaker-goal"}
 
@@ -243,7 +245,7 @@ def mutate_theorem(
                 continue
         # A changed hypothesis needs the mutant's own minimal core for its proof graph.
         hypothesis = cand.target == "premise"
-        verdict = prove(premises, conclusion, budget, cores=hypothesis)
+        verdict = prove_core(premises, conclusion, budget) if hypothesis else prove(premises, conclusion, budget)
         if verdict.outcome is Outcome.TRUE:
             used = verdict.used if hypothesis and verdict.used is not None else tuple(range(len(premises)))
             kept.append(Mutant(cand, premises, conclusion, verdict, tuple(used)))

@@ -55,6 +55,14 @@ def prove(premises: Sequence[Node], conclusion: Node, budget: Budget, cores: boo
     return z3(budget).decide(list(premises), conclusion, cores=cores)
 
 
+def prove_core(premises: Sequence[Node], conclusion: Node, budget: Budget) -> Verdict:
+    """Z3's verdict; when True, ``used`` is a minimal set of premises that depends only on the
+    problem (deletion in index order: :func:`provers.z3_bridge.decide_core`), not on Z3's
+    search, unlike ``prove(cores=True)`` (whose cores fix the theorems' mutation targets, and so
+    the recorded mutant ids)."""
+    return z3(budget).decide_core(list(premises), conclusion)
+
+
 @dataclass(frozen=True)
 class Theorem:
     premises: tuple[Node, ...]

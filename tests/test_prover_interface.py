@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from nsp.logic.generate import random_problem
+from nsp.logic.analysis import SignatureError
 from nsp.logic.ir import Bottom, Top
 from nsp.logic.problem import problem_from_texts
 from provers import base
 from provers.eprover import EProverMissing
 from provers.limits import HANG_GUARD
 from provers.outcome import Outcome
-from provers.z3_bridge import Session, Z3Prover, decide
+from provers.z3_bridge import Session, Z3Prover, decide, decide_core
 from synth.stepcheck import StepChecker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,6 +140,60 @@ def test_verdicts_alone_are_those_of_the_isolated_path_in_any_order():
         for goal in (Top(), Bottom()):
             assert (decide(prem, goal, explain=False).outcome
                     is decide(prem, goal, explain=False, cores=True).outcome)
+
+
+def _own_cores(indices) -> dict:
+    """decide_core's (outcome, used) per random problem, in the order given."""
+    return {i: (lambda v: (v.outcome, v.used))(decide_core(random_problem(i).premises, random_problem(i).conclusion,
+                                                           timeout=20))
+            for i in indices}
+
+
+def test_a_problems_own_core_is_the_same_on_either_solver_in_any_order(monkeypatch):
+    """decide_core's core is deletion in index order: a fact about the problem, so the per-thread
+    solver (any history, any process) and a fresh session give the same one; it is minimal."""
+    from provers import z3_bridge
+
+    items = list(range(150))
+    forward = _own_cores(items)
+    shuffled = items[:]
+    random.Random(5).shuffle(shuffled)
+    assert _own_cores(shuffled) == forward
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        halves = list(pool.map(_own_cores, [shuffled[::2], shuffled[1::2]]))
+    assert {**halves[0], **halves[1]} == forward
+    plain = {i: decide(random_problem(i).premises, random_problem(i).conclusion, timeout=20, explain=False).outcome
+             for i in items}
+    assert {i: o for i, (o, _) in forward.items()} == plain
+    trues = [i for i, (o, _) in forward.items() if o is Outcome.TRUE]
+    assert len(trues) >= 15 and all(forward[i][1] is not None for i in trues)
+    z = Z3Prover(timeout=20)
+    for i in trues[:15]:
+        p, used = random_problem(i), forward[i][1]
+        assert z.entails([p.premises[j] for j in used], p.conclusion).proved is True
+        for j in used:  # minimal: no premise of the core can go
+            rest = [p.premises[k] for k in used if k != j]
+            assert z.entails(rest, p.conclusion).proved is False
+        assert z.entails(p.premises, p.conclusion, used=True).used == used
+    monkeypatch.setattr(z3_bridge._Quick, "wanted", lambda self: False)  # the isolated path only
+    assert _own_cores(items) == forward
+
+
+def test_own_core_is_deletion_in_index_order_not_z3s_first_core():
+    p = _p(["P(a)", "R(a)", "R(a) → P(a)"], "P(a)")
+    assert decide(p.premises, p.conclusion, explain=False, cores=True).used == (0,)
+    v = decide_core(p.premises, p.conclusion)
+    assert v.outcome is Outcome.TRUE and v.used == (1, 2)  # P(a) goes first: R(a), R(a) → P(a) prove it
+    assert Z3Prover().entails(p.premises, p.conclusion, used=True).used == (1, 2)
+    assert decide_core(p.premises, _p(["Q(a)"]).premises[0]).used is None  # not True: no core
+
+
+def test_kept_translations_still_catch_a_symbol_clash():
+    one = _p(["P(a)"], "P(a)")
+    assert decide(one.premises, one.conclusion, explain=False).outcome is Outcome.TRUE  # P(a) kept
+    two = _p(["P(a, b)"]).premises[0]
+    with pytest.raises(SignatureError, match="'P'"):
+        decide([one.premises[0], two], one.conclusion, explain=False)
 
 
 def test_the_per_thread_solver_is_renewed_and_its_guard_follows_the_call(monkeypatch):

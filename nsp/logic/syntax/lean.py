@@ -75,8 +75,13 @@ def desugar_xor(node: Node) -> Node:
 
 def write_lean(node: Node, domain: str = "U") -> str:
     """``node`` as a Lean 4 proposition whose symbols are declared elsewhere by the same names."""
-    symbols = {n.payload for n in postorder(node) if n.kind in ("const", "app", "atom")}
-    node = rename_bound_apart(desugar_xor(node), symbols | LEAN_KEYWORDS | {domain})
+    symbols, has_xor = set(), False
+    for n in postorder(node):
+        if n.kind in ("const", "app", "atom"):
+            symbols.add(n.payload)
+        elif n.kind == "xor":
+            has_xor = True
+    node = rename_bound_apart(desugar_xor(node) if has_xor else node, symbols | LEAN_KEYWORDS | {domain})
 
     def quant(kind, vs):
         q = "∀" if kind == "forall" else "∃"
