@@ -130,13 +130,14 @@ def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
 
 @pytest.mark.parametrize("name", ["folio-dev-k1", "folio-dev-k1-finetuned80", "folio-dev-k1-finetuned140",
                                   "folio-dev-k1-lora16", "folio-dev-k1-lora16-syn1000", "folio-dev-k1-qwen05-whole",
-                                  "folio-dev-k1-qwen05-whole-vocab"])
+                                  "folio-dev-k1-qwen05-whole-vocab", "folio-dev-k1-qwen05-whole-step100-vocab"])
 def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
     """Replays recorded from FOLIO dev runs (K=1, 148 problems): the embedded model, the same
     model after `nsp train --steps 80` and after `nsp train` (140 steps), with the SmolLM LoRA
     adapter (nsp/parse/adapter-smollm, sentence by sentence), with an adapter trained with template
-    pairs, and the default translator (Qwen2.5-Coder-0.5B + nsp/parse/adapter, whole problems)
-    without and with vocabulary repair (the default)."""
+    pairs, Qwen2.5-Coder-0.5B with the whole-problem adapter after 260 steps (the default until
+    2026-12-04) without and with vocabulary repair, and the default translator (the same run's
+    adapter at step 100, shipped as nsp/parse/adapter, with vocabulary repair)."""
     from tests.conftest import FOLIO_TRAIN
 
     replay = _need(ROOT / "data" / "replay" / f"{name}.jsonl")
@@ -148,7 +149,7 @@ def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
     assert s["confusion"] == _confusion(rows) and s["n"] == len(rows) == 148
 
 
-DEFAULT_REPLAY = "folio-dev-k1-qwen05-whole-vocab"  # the recorded dev run of the default translator and settings
+DEFAULT_REPLAY = "folio-dev-k1-qwen05-whole-step100-vocab"  # the recorded dev run of the default translator and settings
 SMOLLM_REPLAY = "folio-dev-k1-lora16"  # the recorded dev run of the SmolLM adapter (nsp/parse/adapter-smollm)
 
 
