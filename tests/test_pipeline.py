@@ -326,6 +326,10 @@ def test_train_lora_adapter_then_resume_then_load(tmp_path):
 
     tuned = TransformersBackend(str(out / "model"))  # base + adapter, merged
     assert not hasattr(tuned.model, "peft_config")
+    # a checkpoint folder names its base and layout too, so a run can be measured midway
+    meta = json.loads((out / "checkpoint" / "nsp_base.json").read_text())
+    assert meta == json.loads((out / "model" / "nsp_base.json").read_text()) == {"base": "embedded", "layout": "sentence"}
+    assert TransformersBackend(str(out / "checkpoint")).layout == "sentence"
     assert len(tuned.generate(["English: Rex is a dog.\nFOL:"], max_new_tokens=6)[0]) == 1
     # exported for shipping: bfloat16, no tokenizer; it loads with the base's tokenizer
     from nsp.parse.train import export_adapter

@@ -9,8 +9,9 @@ run must use the same N (the data position is an index into the shuffled data).
 
 Run: AdamW (lr, weight decay 0.0), linear warm-up over the first ``warmup`` steps then constant,
 gradient clipping at 1.0, fp32 weights. Every ``save_every`` steps and at the end the run writes
-``OUT/checkpoint/`` (weights, optimizer, step, data position) atomically (a temp folder renamed
-over the old one); rerunning the same command resumes from it. The finished model goes to
+``OUT/checkpoint/`` (weights, optimizer, step, data position, and ``nsp_base.json`` so that
+``--model OUT/checkpoint`` measures the run midway) atomically (a temp folder renamed over the old
+one); rerunning the same command resumes from it. The finished model goes to
 ``OUT/model/`` (load it with ``--model OUT/model``) with ``OUT/TRAINING.json`` (the recipe, the
 loss curve, timings). Progress (step, loss, s/step) shows on stderr.
 
@@ -94,6 +95,7 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     if data not in ("pairs", "whole"):
         raise ValueError("data must be 'pairs' or 'whole'")
     micro = micro_batch or batch
+    meta = _model_meta(model, data, lora)
     settings = {"model": model or "embedded", "data": data, "batch": batch, "micro_batch": micro, "lr": lr,
                 "max_len": max_len, "seed": seed, "warmup": warmup, "lora": lora, "dtype": dtype,
                 "synthetic": synthetic if data == "pairs" else 0,
@@ -193,22 +195,19 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
                 bar.set(state["step"], description=f"loss {state['losses'][-1]:.3f}")
                 if state["step"] % save_every == 0 or state["step"] == steps or \
                         (save_minutes and time.monotonic() - last_save >= 60 * save_minutes):
-                    _save_checkpoint(net, tok, opt, state, ckpt)
+                    _save_checkpoint(net, tok, opt, state, ckpt, meta)
                     last_save = time.monotonic()
                     if not progress:  # no live bar (not a terminal): one line per checkpoint
                         print(f"step {state['step']}/{steps} loss {state['losses'][-1]} "
                               f"({state['seconds'] / state['step']:.1f} s/step)", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
-        _save_checkpoint(net, tok, opt, state, ckpt)
+        _save_checkpoint(net, tok, opt, state, ckpt, meta)
         raise
     final = out / "model"
     tmp = out / ".model.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     net.save_pretrained(tmp)
     tok.save_pretrained(tmp)
-    layout = "whole" if data == "whole" else "sentence"  # what the translator was trained to write
-    named = str(Path(model).expanduser().resolve()) if model and Path(model).expanduser().exists() else model
-    meta = {"base": named or "embedded", "layout": layout} if lora else {"layout": layout}
     (tmp / "nsp_base.json").write_text(json.dumps(meta) + "\n", encoding="utf-8")
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
@@ -277,13 +276,25 @@ def _with_adapter(net, ckpt: Path | None, rank: int):
         return get_peft_model(net, config)
 
 
-def _save_checkpoint(net, tok, opt, state: dict, ckpt: Path) -> None:
+def _model_meta(model: str | None, data: str, lora: int) -> dict:
+    """``nsp_base.json`` of a trained folder: the layout the translator was trained to write, and
+    for an adapter the base it goes on (without them a back end would load it as a sentence-level
+    model, or on the wrong base)."""
+    layout = "whole" if data == "whole" else "sentence"
+    named = str(Path(model).expanduser().resolve()) if model and Path(model).expanduser().exists() else model
+    return {"base": named or "embedded", "layout": layout} if lora else {"layout": layout}
+
+
+def _save_checkpoint(net, tok, opt, state: dict, ckpt: Path, meta: dict) -> None:
+    """Write ``ckpt`` atomically: weights, tokenizer, optimizer, state, and ``nsp_base.json``, so
+    a checkpoint folder loads as ``--model`` like the final one (to measure a run midway)."""
     import torch
 
     tmp = ckpt.with_name(".checkpoint.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     net.save_pretrained(tmp)
     tok.save_pretrained(tmp)
+    (tmp / "nsp_base.json").write_text(json.dumps(meta) + "\n", encoding="utf-8")
     torch.save(opt.state_dict(), tmp / "optimizer.pt")
     (tmp / "state.json").write_text(json.dumps(state), encoding="utf-8")
     old = ckpt.with_name(".checkpoint.old")
