@@ -970,6 +970,18 @@ def _quick() -> _Quick:
     return q
 
 
+def _ask_quick(ask, rlimit: int | None):
+    """``ask(solver, budget)`` of this thread's solver under ``QUICK_RLIMIT`` (or the caller's
+    smaller rlimit), unless it is stepping aside (:meth:`_Quick.wanted`); None when not asked or
+    when it left a check open (the caller then asks a fresh session)."""
+    q = _quick()
+    if not q.wanted():
+        return None
+    got = ask(q, min(rlimit, QUICK_RLIMIT) if rlimit else QUICK_RLIMIT)
+    q.note(got is not None)
+    return got
+
+
 _OUTCOMES = {(-1, -1): Outcome.INCONSISTENT, (-1, 1): Outcome.TRUE, (1, -1): Outcome.FALSE,
              (1, 1): Outcome.UNCERTAIN}  # (premises ∧ ¬conclusion, premises ∧ conclusion)
 
@@ -994,13 +1006,9 @@ def decide(
 
     core = explain or cores
     if not core:
-        first = min(rlimit, QUICK_RLIMIT) if rlimit else QUICK_RLIMIT
-        q = _quick()
-        if q.wanted():
-            quick = q.decide(premises, conclusion, first, guard)
-            q.note(quick is not None)
-            if quick is not None:
-                return done(_OUTCOMES[quick[:2]])
+        quick = _ask_quick(lambda q, first: q.decide(premises, conclusion, first, guard), rlimit)
+        if quick is not None:
+            return done(_OUTCOMES[quick[:2]])
     item = _Item(Session(rlimit, timeout), premises, conclusion, rlimit, guard)
     r_neg, why_neg = item.check("neg")  # unsat: entailed
     r_pos, why_pos = item.check("pos")  # unsat: refuted
@@ -1032,13 +1040,9 @@ def decide_core(premises: Sequence[Node], conclusion: Node, timeout: float = 10.
     per-thread solver (verdict and core in one scope), else of fresh sessions."""
     start = time.monotonic()
     guard = _Budget(timeout)
-    first = min(rlimit, QUICK_RLIMIT) if rlimit else QUICK_RLIMIT
-    q = _quick()
-    if q.wanted():
-        quick = q.decide(premises, conclusion, first, guard, core=True)
-        q.note(quick is not None)
-        if quick is not None:
-            return Verdict(_OUTCOMES[quick[:2]], PROVER, time.monotonic() - start, used=quick[2])
+    quick = _ask_quick(lambda q, first: q.decide(premises, conclusion, first, guard, core=True), rlimit)
+    if quick is not None:
+        return Verdict(_OUTCOMES[quick[:2]], PROVER, time.monotonic() - start, used=quick[2])
     v = decide(premises, conclusion, timeout, explain=False, rlimit=rlimit)
     if v.outcome is not Outcome.TRUE:
         return v
@@ -1055,13 +1059,9 @@ def backbone(premises: Sequence[Node], atoms: Sequence[Node], timeout: float = 1
     if not atoms:
         return []
     guard = _Budget(timeout)
-    first = min(rlimit, QUICK_RLIMIT) if rlimit else QUICK_RLIMIT
-    q = _quick()
-    if q.wanted():
-        quick = q.backbone(premises, atoms, first, guard)
-        q.note(quick is not None)
-        if quick is not None:
-            return quick
+    quick = _ask_quick(lambda q, first: q.backbone(premises, atoms, first, guard), rlimit)
+    if quick is not None:
+        return quick
     return Session(rlimit, timeout).backbone(premises, atoms)
 
 
@@ -1073,13 +1073,9 @@ def minimal_core(premises: Sequence[Node], goal: Node, timeout: float = 10.0,
     (:func:`_deletion_core`): a minimal set that depends only on the problem, asked first of the
     per-thread solver, else of a fresh session (where a check left open keeps its premise)."""
     guard = _Budget(timeout)
-    first = min(rlimit, QUICK_RLIMIT) if rlimit else QUICK_RLIMIT
-    q = _quick()
-    if q.wanted():
-        quick = q.core(premises, goal, first, guard)
-        q.note(quick is not None)
-        if quick is not None:
-            return Entailment(*quick)
+    quick = _ask_quick(lambda q, first: q.core(premises, goal, first, guard), rlimit)
+    if quick is not None:
+        return Entailment(*quick)
     item = _Item(Session(rlimit, timeout), premises, goal, rlimit, guard)
     r, why = item.check("neg")
     if r != z3.unsat:
