@@ -223,6 +223,29 @@ def test_model_names_for_one_concept_are_aligned_before_deciding(tmp_path):
     assert renamed == {}
 
 
+def test_a_model_compound_is_read_as_the_symbolic_parsers_conjunction(tmp_path):
+    """The symbolic parser reads "Mona is a local artist" as Local(mona) ∧ Artist(mona); a
+    model-made LocalArtist(x) in the same problem is read the same way, so the two chain."""
+    from nsp.parse.align import align
+    from nsp.logic.syntax import parse
+
+    premises = ["Every local artist who sells work online earns a steady income.", "Mona is a local artist.",
+                "Mona sells work online."]
+    conclusion = "Mona earns a steady income."
+    fol = ["∀x ((LocalArtist(x) ∧ SellWorkOnline(x)) → Earn(x))", "Local(mona) ∧ Artist(mona)",
+           "SellWorkOnline(mona)", "Earn(mona)"]  # the second is the symbolic parser's reading
+    tr = translate_problem(premises, conclusion, _replay(tmp_path, [fol]), item_id="p")
+    assert tr.samples[0].sources == ("model", "symbolic", "model", "model")
+    assert tr.predicted == "True" and tr.samples[0].renamed == (("LocalArtist", "Local ∧ Artist"),)
+    assert "(Local(x) ∧ Artist(x)) ∧ SellWorkOnline(x)" in str(tr.samples[0].problem.premises[0])
+    # only onto the symbolic parser's own predicates, and never a name that parser uses itself
+    nodes = [parse(t).formula for t in ["LocalArtist(mona)", "Local(mona) ∧ Artist(mona)"]]
+    assert align(nodes, ["model", "model"])[1] == {}
+    assert align(nodes, ["symbolic", "model"])[1] == {}
+    out, renamed = align(nodes, ["model", "symbolic"])
+    assert renamed == {"LocalArtist": "Local ∧ Artist"} and str(out[0]) == "Local(mona) ∧ Artist(mona)"
+
+
 # ---------------------------------------------------------------- whole problems (the default mode)
 
 

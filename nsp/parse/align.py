@@ -12,6 +12,12 @@ The key of a name: its words (split at camelCase, ``_``, ``-``, ``.`` and digits
 without the copula and articles (``is are was were be being been a an the``), each reduced to its
 lemma (lemminflect: ``loves`` → love, ``mammals`` → mammal, ``won`` → win). Nothing fuzzier:
 ``Tall`` and ``TallPerson`` stay apart, as do ``Wings`` and ``HasWings``.
+
+One reading besides renaming: the symbolic parser reads an adjective and a noun as a conjunction
+(``Local(mona) ∧ Artist(mona)``). A model-made unary predicate whose key is the keys of two unary
+predicates of the symbolic parser's formulas, in order (``LocalArtist``), is read as their
+conjunction in model-made formulas (``LocalArtist(x)`` becomes ``Local(x) ∧ Artist(x)``), so the
+two front ends' formulas chain; the renaming reports it as ``LocalArtist → Local ∧ Artist``.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from functools import lru_cache
 from typing import Sequence
 
 from nsp.logic.analysis import Symbol, SignatureError, rename_symbol, signature
-from nsp.logic.ir import Node
+from nsp.logic.ir import And, Atom, Node
+from nsp.logic.walk import rebuild_if_changed, transform
 
 _SPLIT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[^\W\d_]+")
 _DROP = frozenset("is are was were be being been a an the".split())
@@ -74,12 +81,36 @@ def align(formulas: Sequence[Node], sources: Sequence[str]) -> tuple[list[Node],
         first = canonical.setdefault(slot, sym.name)
         if first != sym.name and (sym.name, sym.kind, sym.arity) not in keep:
             renames[sym] = first
-    if not renames:
+    splits = _compounds([sym for sym, model in order if model and sym not in renames],
+                        [sym for sym, model in order if not model])
+    if not renames and not splits:
         return formulas, {}
     out = []
     for f, src in zip(formulas, sources):
         if src == "model":
             for sym, new in renames.items():
                 f = rename_symbol(f, sym, new)
+            if splits:
+                f = transform(f, lambda n, cs: And(*(Atom(q, cs) for q in splits[n.payload]))
+                              if n.kind == "atom" and n.payload in splits else rebuild_if_changed(n, cs))
         out.append(f)
-    return out, {s.name: new for s, new in renames.items()}
+    return out, {**{s.name: new for s, new in renames.items()}, **{p: " ∧ ".join(qs) for p, qs in splits.items()}}
+
+
+def _compounds(model: Sequence[Symbol], symbolic: Sequence[Symbol]) -> dict[str, tuple[str, str]]:
+    """Model-made unary predicates whose key is the keys of two unary predicates of the symbolic
+    parser's formulas, in order (``LocalArtist`` when that parser read "local artist" as
+    ``Local(x) ∧ Artist(x)``): name -> the two names, to read the compound as their conjunction,
+    the intersective reading that parser gives an adjective and a noun."""
+    unary = [s for s in symbolic if s.kind == "predicate" and s.arity == 1]
+    names = {s.name for s in symbolic}
+    out = {}
+    for sym in model:
+        if sym.kind != "predicate" or sym.arity != 1 or sym.name in names:
+            continue
+        key = name_key(sym.name)
+        for q in unary:
+            for r in unary:
+                if q.name != r.name and f"{name_key(q.name)} {name_key(r.name)}" == key:
+                    out.setdefault(sym.name, (q.name, r.name))
+    return out
