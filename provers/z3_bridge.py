@@ -791,7 +791,8 @@ class _Quick:
             for lit, trivial in ((neg_lit, "top"), (pos_lit, "bottom")):
                 if conclusion.kind == trivial:  # premises ∧ ¬⊤, premises ∧ ⊥: unsat without a check
                     out.append(-1)
-                    unsat = set()
+                    if lit is neg_lit:
+                        unsat = set()  # ¬⊤ alone is unsat: no premise is needed
                     continue
                 if guard.expired:
                     return None

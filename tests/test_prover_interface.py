@@ -186,6 +186,7 @@ def test_own_core_is_deletion_in_index_order_not_z3s_first_core():
     assert v.outcome is Outcome.TRUE and v.used == (1, 2)  # P(a) goes first: R(a), R(a) → P(a) prove it
     assert Z3Prover().entails(p.premises, p.conclusion, used=True).used == (1, 2)
     assert decide_core(p.premises, _p(["Q(a)"]).premises[0]).used is None  # not True: no core
+    assert decide_core(p.premises, Top()).used == () and decide_core(p.premises, Bottom()).outcome is Outcome.FALSE
 
 
 def test_kept_translations_still_catch_a_symbol_clash():
