@@ -678,6 +678,8 @@ class _Quick:
         clash check across the formulas asked together (SignatureError, as :func:`signature`)."""
         c = self.c
         self.uses += 1
+        if len(self.cache) + len(formulas) > self.MAX_CACHE:  # before any entry is taken from it
+            self._drop_cache()
         entries = [self.cache.get(f) for f in formulas]
         tables = [entry[1] if entry is not None else signature([f]) for f, entry in zip(formulas, entries)]
         table: dict = {}
@@ -688,8 +690,6 @@ class _Quick:
                     signature(formulas)  # raises the clash, naming the formulas
         missing = [i for i, entry in enumerate(entries) if entry is None]
         if missing:
-            if len(self.cache) + len(missing) > self.MAX_CACHE:
-                self._drop_cache()
             raw = {}
             for sym in table.values():
                 key = (sym.name, sym.arity, sym.kind == "predicate")

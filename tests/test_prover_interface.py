@@ -189,6 +189,16 @@ def test_own_core_is_deletion_in_index_order_not_z3s_first_core():
     assert decide_core(p.premises, Top()).used == () and decide_core(p.premises, Bottom()).outcome is Outcome.FALSE
 
 
+def test_kept_translations_are_dropped_when_full_with_the_same_verdicts(monkeypatch):
+    from provers import z3_bridge
+
+    items = list(range(60))
+    want = _quick_verdicts(items)
+    monkeypatch.setattr(z3_bridge._Quick, "MAX_CACHE", 8)  # dropped again and again, also mid-problem
+    monkeypatch.setattr(z3_bridge, "_QUICK", threading.local())
+    assert _quick_verdicts(items) == want and len(z3_bridge._quick().cache) <= 8
+
+
 def test_kept_translations_still_catch_a_symbol_clash():
     one = _p(["P(a)"], "P(a)")
     assert decide(one.premises, one.conclusion, explain=False).outcome is Outcome.TRUE  # P(a) kept
