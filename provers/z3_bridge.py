@@ -517,8 +517,7 @@ class _Item:
         r, _ = self._under(side)
         if r != z3.unsat:
             return None
-        index = {f.get_id(): i for i, f in enumerate(self.flags)}  # ASTs are hash-consed: one id per flag
-        core = sorted(index[i] for i in _core_ids(self.session) if i in index)
+        core = sorted(self.last_core())
         i = 0
         while i < len(core):
             if self.guard.expired:
@@ -529,6 +528,11 @@ class _Item:
             else:
                 i += 1
         return tuple(core)
+
+    def last_core(self) -> set[int]:
+        """Indices of the premises in the session solver's last unsat core."""
+        index = {f.get_id(): i for i, f in enumerate(self.flags)}  # ASTs are hash-consed: one id per flag
+        return _core_indices(self.session.ctx.ref(), self.session.solver.solver, index)
 
     def small_model(self, side: str | None, max_size: int = MAX_MODEL_SIZE) -> Model | None:
         """The smallest model of the facts of ``side`` with at most ``max_size`` elements, else
@@ -558,18 +562,6 @@ class _Item:
         s = session.fresh(*self.facts(side))
         r, _ = session.check((), self.rlimit, self.guard, solver=s)
         return _extract(session, s.model()) if r == z3.sat else None
-
-
-def _core_ids(session: Session) -> list[int]:
-    """AST ids of the assumption literals in the session solver's last unsat core."""
-    c = session.ctx.ref()
-    v = z3core.Z3_solver_get_unsat_core(c, session.solver.solver)
-    z3core.Z3_ast_vector_inc_ref(c, v)
-    try:
-        return [z3core.Z3_get_ast_id(c, z3core.Z3_ast_vector_get(c, v, i))
-                for i in range(z3core.Z3_ast_vector_size(c, v))]
-    finally:
-        z3core.Z3_ast_vector_dec_ref(c, v)
 
 
 def _extract(tr, m: z3.ModelRef) -> Model:
@@ -1082,15 +1074,13 @@ def minimal_core(premises: Sequence[Node], goal: Node, timeout: float = 10.0,
     if r != z3.unsat:
         return Entailment(False if r == z3.sat else None, None, why)
     item._assume()
-    c, s = item.session.ctx.ref(), item.session.solver.solver
-    index = {f.get_id(): i for i, f in enumerate(item.flags)}
 
     def check(kept: list[int]):
         if guard.expired:
             return 0, None
         r = item._under("neg", kept)[0]
         if r == z3.unsat:
-            return -1, _core_indices(c, s, index)
+            return -1, item.last_core()
         return (1 if r == z3.sat else 0), None
 
     return Entailment(True, _deletion_core(len(item.prem), set(range(len(item.prem))), check))

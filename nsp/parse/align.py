@@ -102,15 +102,12 @@ def _compounds(model: Sequence[Symbol], symbolic: Sequence[Symbol]) -> dict[str,
     parser's formulas, in order (``LocalArtist`` when that parser read "local artist" as
     ``Local(x) ∧ Artist(x)``): name -> the two names, to read the compound as their conjunction,
     the intersective reading that parser gives an adjective and a noun."""
-    unary = [s for s in symbolic if s.kind == "predicate" and s.arity == 1]
+    unary = [s.name for s in symbolic if s.kind == "predicate" and s.arity == 1]
+    pairs: dict[str, tuple[str, str]] = {}  # the key of "q r" -> (q, r), the first pair in order
+    for q in unary:
+        for r in unary:
+            if q != r:
+                pairs.setdefault(f"{name_key(q)} {name_key(r)}", (q, r))
     names = {s.name for s in symbolic}
-    out = {}
-    for sym in model:
-        if sym.kind != "predicate" or sym.arity != 1 or sym.name in names:
-            continue
-        key = name_key(sym.name)
-        for q in unary:
-            for r in unary:
-                if q.name != r.name and f"{name_key(q.name)} {name_key(r.name)}" == key:
-                    out.setdefault(sym.name, (q.name, r.name))
-    return out
+    return {sym.name: pairs[name_key(sym.name)] for sym in model
+            if sym.kind == "predicate" and sym.arity == 1 and sym.name not in names and name_key(sym.name) in pairs}
