@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from nsp.parse.backends import LINE, BackendError, Generator, cut, prompt_seed
-from nsp.parse.endpoint import EndpointBackend, retry_after
+from nsp.errors import BadInput
+from nsp.parse.endpoint import EndpointBackend, request_seed, retry_after
 from tests.model_server import LoopbackServer, ModelServer, QuietHandler, choices
 from tests.test_backends import CannedServer
 
@@ -194,8 +195,65 @@ def test_max_n_splits_a_prompts_samples_over_concurrent_requests():
         gen = EndpointBackend(srv.url, max_n=1, **FAST)  # as llama.cpp's server needs: one choice per request
         assert gen.generate(["x", "y"], n=3, temperature=1.0, seed=2) == [["P(a)"] * 3] * 2
     assert len(srv.requests) == 6 and all(r["n"] == 1 for r in srv.requests) and srv.max_in_flight >= 2
-    assert sorted(r["seed"] for r in srv.requests if r["prompt"] == "x") == sorted(prompt_seed(2 + a, "x")
+    assert sorted(r["seed"] for r in srv.requests if r["prompt"] == "x") == sorted(request_seed(2, a, "x")
                                                                                   for a in range(3))
+
+
+def test_split_requests_of_adjacent_seeds_share_no_seed():
+    """One choice per request (llama.cpp): the requests of seed 0 and of seed 1 (another run, or
+    the next repair round's redraw of the same line) must not repeat each other's seeds, or a
+    seeded server answers them with the same samples."""
+    with ScriptedServer(lambda b, c: (200, {}, [f"P(s{b['seed']})"])) as srv:
+        gen = EndpointBackend(srv.url, max_n=1, **FAST)
+        first = gen.generate(["x"], n=3, temperature=1.0, seed=0)[0]
+        second = gen.generate(["x"], n=3, temperature=1.0, seed=1)[0]
+    assert len(set(first) | set(second)) == 6
+    assert first[0] == f"P(s{prompt_seed(0, 'x')})"  # request 0 keeps the per-prompt seed
+
+
+def test_a_failure_is_raised_at_once_while_an_earlier_request_is_still_retried():
+    def script(body, count):
+        return (400, {}, []) if body["prompt"] == "bad" else (503, {"Retry-After": "1"}, [])
+
+    with ScriptedServer(script) as srv:
+        start = time.monotonic()
+        with pytest.raises(BackendError, match="HTTP 400"):
+            EndpointBackend(srv.url, retries=10, max_wait=5.0, **FAST).generate(["slow", "bad"])
+        took = time.monotonic() - start
+    assert took < 2.0  # not after "slow" has used up its 5 s of retries
+
+
+def test_a_request_in_flight_does_not_hold_up_exit_after_ctrl_c():
+    """Ctrl-C while requests are in flight: the process exits now, not when the server answers."""
+    import subprocess
+    import sys
+
+    child = (
+        "import os, signal, sys, threading\n"
+        "from nsp.parse.endpoint import EndpointBackend\n"
+        "threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        "try:\n"
+        "    EndpointBackend(sys.argv[1], timeout=30).generate(['a', 'b'])\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n"
+    )
+    with ScriptedServer(echo, delay=6.0) as srv:
+        start = time.monotonic()
+        r = subprocess.run([sys.executable, "-c", child, srv.url], capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - start
+    assert r.stdout.strip() == "interrupted", r.stderr
+    assert took < 4.0  # the server answers after 6 s
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:port", "127.0.0.1:8000", "localhost:8000"])
+def test_a_url_that_is_not_http_is_an_input_error_at_once(url):
+    with pytest.raises(BadInput, match="endpoint URL"):
+        EndpointBackend(url, **FAST)
+
+
+def test_a_null_completion_text_is_an_empty_completion():
+    with CannedServer(lambda p: [None]) as srv:
+        assert EndpointBackend(srv.url, **FAST).generate(["English: x"], n=2) == [["", ""]]
 
 
 def test_retry_after_header_forms():

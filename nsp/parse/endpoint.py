@@ -16,9 +16,9 @@ import os
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
+from nsp.errors import BadInput
 from nsp.parse.backends import LINE, BackendError, Generator, cut, prompt_seed
 
 # How each server takes a grammar (GBNF / Lark-style text) in the request body.
@@ -79,6 +79,12 @@ class EndpointBackend(Generator):
         if not base.endswith("/v1"):
             base += "/v1"
         self.url = base + ("/completions" if api == "completions" else "/chat/completions")
+        try:
+            scheme = httpx.URL(self.url).scheme
+        except httpx.InvalidURL as e:  # not an httpx.HTTPError: it would escape _ask as a traceback
+            raise BadInput(f"endpoint URL {url!r}: {e}") from None
+        if scheme not in ("http", "https"):  # else: retried as unreachable, then a late error
+            raise BadInput(f"endpoint URL {url!r}: not an http:// or https:// URL")
         self.api, self.model_name = api, model
         self.concurrency, self.retries, self.backoff, self.max_wait = concurrency, retries, backoff, max_wait
         self.max_n, self.grammar, self.grammar_style, self.formulas = max_n, grammar, grammar_style, formulas
@@ -98,7 +104,7 @@ class EndpointBackend(Generator):
     def generate(self, prompts, n=1, temperature=0.0, seed=0, max_new_tokens=96, stop=LINE, line_tokens=None):
         prompts, stop = list(prompts), tuple(stop)
         got: list[list[str]] = [[] for _ in prompts]
-        asked = [0] * len(prompts)  # requests made per prompt: request a has seed prompt_seed(seed + a, prompt)
+        asked = [0] * len(prompts)  # requests made per prompt: request a has seed request_seed(seed, a, prompt)
         cap = self.max_n or max(n, 1)
         while True:  # a server that returns fewer choices than asked is asked again, at most n + 1 requests
             jobs = []
@@ -113,7 +119,7 @@ class EndpointBackend(Generator):
 
             def ask(job, abort):
                 i, a, k = job
-                return self._ask(prompts[i], k, temperature, prompt_seed(seed + a, prompts[i]), max_new_tokens, stop,
+                return self._ask(prompts[i], k, temperature, request_seed(seed, a, prompts[i]), max_new_tokens, stop,
                                  abort)
 
             for (i, _, k), texts in zip(jobs, self._map(ask, jobs)):
@@ -125,19 +131,46 @@ class EndpointBackend(Generator):
 
     def _map(self, fn, jobs: list) -> list:
         """``fn(job, abort)`` for every job, ``concurrency`` at a time, results in job order; the
-        first failure is raised and stops the others' retries."""
+        first failure (in time, not in job order) is raised at once and stops the others' retries.
+        The workers are daemon threads: a request still in flight after a failure or Ctrl-C does
+        not keep the process from exiting (it ends within ``timeout`` if the process goes on)."""
         abort = threading.Event()
-        if len(jobs) == 1 or self.concurrency == 1:
+        if len(jobs) <= 1 or self.concurrency == 1:
             return [fn(j, abort) for j in jobs]
-        pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(jobs)), thread_name_prefix="nsp-endpoint")
+        out: list = [None] * len(jobs)
+        failures: list[BaseException] = []
+        todo = list(range(len(jobs) - 1, -1, -1))  # popped from the end: job order
+        left = [len(jobs)]
+        lock, finished = threading.Lock(), threading.Event()
+
+        def work():
+            while not abort.is_set():
+                with lock:
+                    if not todo:
+                        return
+                    k = todo.pop()
+                try:
+                    out[k] = fn(jobs[k], abort)
+                except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+                    with lock:
+                        failures.append(e)
+                    abort.set()
+                    finished.set()
+                    return
+                with lock:
+                    left[0] -= 1
+                    if left[0] == 0:
+                        finished.set()
+
+        for w in range(min(self.concurrency, len(jobs))):
+            threading.Thread(target=work, name=f"nsp-endpoint-{w}", daemon=True).start()
         try:
-            futures = [pool.submit(fn, j, abort) for j in jobs]
-            out = [f.result() for f in futures]
+            finished.wait()
         except BaseException:
             abort.set()
-            pool.shutdown(wait=False, cancel_futures=True)
             raise
-        pool.shutdown()
+        if failures:
+            raise failures[0]
         return out
 
     def body(self, prompt: str, n: int, temperature: float, seed: int, max_new_tokens: int,
@@ -171,6 +204,8 @@ class EndpointBackend(Generator):
                 r = self.client.post(self.url, json=body)
             except self._httpx.TransportError as e:  # connection errors and timeouts
                 last, reached = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__, False
+            except self._httpx.HTTPError as e:  # e.g. a body that does not decode: not worth a retry
+                raise BackendError(f"{self.url}: {type(e).__name__}: {e}") from None
             else:
                 if r.status_code == 200:
                     return self._texts(r, stop)
@@ -197,10 +232,17 @@ class EndpointBackend(Generator):
             if self.api == "chat":
                 texts = [c["message"]["content"] or "" for c in choices]
             else:
-                texts = [c["text"] for c in choices]
+                texts = [c["text"] or "" for c in choices]  # null text: an empty completion
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise BackendError(f"{self.url} returned an unexpected body ({e!r}): {_one_line(r.text)}") from None
         return [cut(t, stop) for t in texts]  # some servers ignore "stop"
+
+
+def request_seed(seed: int, a: int, prompt: str) -> int:
+    """The seed of a prompt's request ``a`` (0, 1, ...) in a call with ``seed``: request 0 has
+    :func:`prompt_seed`; later ones are hashed with their number, so the requests of ``seed`` and
+    of ``seed + 1`` (a new run, a repair round) share no seed, as ``prompt_seed(seed + a)`` would."""
+    return prompt_seed(seed, prompt if a == 0 else f"{prompt}\x00{a}")
 
 
 def _one_line(text: str, limit: int = 200) -> str:
