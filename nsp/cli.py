@@ -259,8 +259,8 @@ def _endpoint_options(f):
         click.option("--concurrency", type=click.IntRange(min=1), default=None,
                      help="With --endpoint: requests in flight (default 8)."),
         click.option("--max-n", type=click.IntRange(min=1), default=None,
-                     help="With --endpoint: completions one request may ask for (llama.cpp's server: 1); "
-                     "more go in further requests."),
+                     help="With --endpoint: completions one request may ask for (llama.cpp's server: 1, the "
+                     "default with --server-grammar llama.cpp); more go in further requests."),
         click.option("--server-grammar", type=click.Choice(sorted(GRAMMAR_STYLES)), default=None,
                      help="With --endpoint: the server constrains decoding to formulas (nsp's grammars in GBNF), "
                      "sent as this server takes a grammar."),

@@ -251,6 +251,14 @@ def test_a_url_that_is_not_http_is_an_input_error_at_once(url):
         EndpointBackend(url, **FAST)
 
 
+def test_a_llama_cpp_grammar_asks_one_choice_per_request():
+    with ScriptedServer(echo) as srv:
+        gen = EndpointBackend(srv.url, grammar_style="llama.cpp", formulas=True, **FAST)
+        assert gen.generate(["English: a"], n=3, temperature=0.7) == [["P(a)"] * 3]
+        assert [r["n"] for r in srv.requests] == [1, 1, 1] and all("grammar" in r for r in srv.requests)
+        assert EndpointBackend(srv.url, grammar_style="llama.cpp", formulas=True, max_n=2).max_n == 2
+
+
 def test_a_null_completion_text_is_an_empty_completion():
     with CannedServer(lambda p: [None]) as srv:
         assert EndpointBackend(srv.url, **FAST).generate(["English: x"], n=2) == [["", ""]]

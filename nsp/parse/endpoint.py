@@ -51,8 +51,8 @@ class EndpointBackend(Generator):
     ``concurrency``: requests in flight. ``retries``: extra attempts per request after a
     retryable failure, waiting ``backoff * 2**i`` s (times a jitter in [0.5, 1)), or what
     ``Retry-After`` says, at most ``max_wait`` s in all per request. ``max_n``: choices one
-    request may ask for (llama.cpp's server takes only ``n = 1``); more are asked for in further
-    requests. ``grammar``: a grammar text the server constrains decoding with, sent as
+    request may ask for (llama.cpp's server takes only ``n = 1``: the default when a grammar goes
+    in llama.cpp's style); more are asked for in further requests. ``grammar``: a grammar text the server constrains decoding with, sent as
     ``grammar_style`` says (:data:`GRAMMAR_STYLES`); ``formulas``: nsp's own formula grammars
     instead (GBNF, :mod:`nsp.parse.constrain`: one formula for a one-line request, numbered
     formula lines for a whole-problem block). The bearer token, if the server needs one, is read
@@ -85,6 +85,8 @@ class EndpointBackend(Generator):
             raise BadInput(f"endpoint URL {url!r}: {e}") from None
         if scheme not in ("http", "https"):  # else: retried as unreachable, then a late error
             raise BadInput(f"endpoint URL {url!r}: not an http:// or https:// URL")
+        if max_n is None and grammar_style == "llama.cpp" and (grammar is not None or formulas):
+            max_n = 1  # llama-server answers n > 1 with HTTP 500 ("Only one completion choice is allowed")
         self.api, self.model_name = api, model
         self.concurrency, self.retries, self.backoff, self.max_wait = concurrency, retries, backoff, max_wait
         self.max_n, self.grammar, self.grammar_style, self.formulas = max_n, grammar, grammar_style, formulas
