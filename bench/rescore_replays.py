@@ -4,7 +4,7 @@ prover change), keeping the model's samples and the recorded run's timings.
 For every ``data/replay/NAME.jsonl`` with a ``NAME.summary.json``: the FOLIO dev split is
 re-run from the replay (K and the number of problems as recorded); each line's scoring fields
 (prediction, votes, discards, errors, renames) and the summary's scoring keys are replaced,
-``time`` per line and the run's timing/backend keys are kept, and ``rescored`` records the date.
+``time`` and ``repaired_samples`` (redraws of the live run) per line and the run's timing/backend keys are kept, and ``rescored`` records the date.
 Both files are written atomically. Prints what changed.
 
     python bench/rescore_replays.py [NAME ...]
@@ -29,7 +29,7 @@ from nsp.records import write_atomic  # noqa: E402
 REPLAYS = ROOT / "data" / "replay"
 FOLIO = ROOT.parent / "shared" / "data" / "folio" / "folio-train.jsonl"
 SCORING = ("n", "accuracy", "correct", "per_label", "confusion", "errors", "error_items", "error_rate", "discarded")
-KEEP_PER_LINE = ("time", "samples")
+KEEP_PER_LINE = ("time", "samples", "repaired_samples")  # facts of the live run (redraws do not replay)
 
 
 def rescore(name: str) -> str:
