@@ -216,11 +216,9 @@ def test_a_failure_is_raised_at_once_while_an_earlier_request_is_still_retried()
         return (400, {}, []) if body["prompt"] == "bad" else (503, {"Retry-After": "1"}, [])
 
     with ScriptedServer(script) as srv:
-        start = time.monotonic()
-        with pytest.raises(BackendError, match="HTTP 400"):
+        with pytest.raises(BackendError, match="HTTP 400"):  # not "slow"'s 503, after its retries
             EndpointBackend(srv.url, retries=10, max_wait=5.0, **FAST).generate(["slow", "bad"])
-        took = time.monotonic() - start
-    assert took < 2.0  # not after "slow" has used up its 5 s of retries
+    assert srv.counts.get("slow", 0) <= 1  # its retry (1 s away) was called off when "bad" failed
 
 
 def test_a_request_in_flight_does_not_hold_up_exit_after_ctrl_c():
@@ -231,18 +229,17 @@ def test_a_request_in_flight_does_not_hold_up_exit_after_ctrl_c():
     child = (
         "import os, signal, sys, threading\n"
         "from nsp.parse.endpoint import EndpointBackend\n"
-        "threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        "threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
         "try:\n"
         "    EndpointBackend(sys.argv[1], timeout=30).generate(['a', 'b'])\n"
         "except KeyboardInterrupt:\n"
         "    print('interrupted', flush=True)\n"
     )
-    with ScriptedServer(echo, delay=6.0) as srv:
-        start = time.monotonic()
-        r = subprocess.run([sys.executable, "-c", child, srv.url], capture_output=True, text=True, timeout=60)
-        took = time.monotonic() - start
+    with ScriptedServer(echo, delay=60.0) as srv:
+        r = subprocess.run([sys.executable, "-c", child, srv.url], capture_output=True, text=True, timeout=120)
+        still_answering = srv.in_flight  # the server has not answered yet: the child left before it
     assert r.stdout.strip() == "interrupted", r.stderr
-    assert took < 4.0  # the server answers after 6 s
+    assert r.returncode == 0 and still_answering >= 1
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:port", "127.0.0.1:8000", "localhost:8000"])
