@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import os
+import queue
 import random
 import threading
 import time
@@ -139,40 +140,33 @@ class EndpointBackend(Generator):
         abort = threading.Event()
         if len(jobs) <= 1 or self.concurrency == 1:
             return [fn(j, abort) for j in jobs]
-        out: list = [None] * len(jobs)
-        failures: list[BaseException] = []
-        todo = list(range(len(jobs) - 1, -1, -1))  # popped from the end: job order
-        left = [len(jobs)]
-        lock, finished = threading.Lock(), threading.Event()
+        todo, lock = iter(range(len(jobs))), threading.Lock()
+        done: queue.Queue = queue.Queue()  # (job index, result, exception) as each job ends
 
         def work():
             while not abort.is_set():
                 with lock:
-                    if not todo:
-                        return
-                    k = todo.pop()
-                try:
-                    out[k] = fn(jobs[k], abort)
-                except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
-                    with lock:
-                        failures.append(e)
-                    abort.set()
-                    finished.set()
+                    k = next(todo, None)
+                if k is None:
                     return
-                with lock:
-                    left[0] -= 1
-                    if left[0] == 0:
-                        finished.set()
+                try:
+                    done.put((k, fn(jobs[k], abort), None))
+                except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+                    done.put((k, None, e))
+                    return
 
         for w in range(min(self.concurrency, len(jobs))):
             threading.Thread(target=work, name=f"nsp-endpoint-{w}", daemon=True).start()
+        out: list = [None] * len(jobs)
         try:
-            finished.wait()
+            for _ in jobs:
+                k, result, error = done.get()
+                if error is not None:
+                    raise error
+                out[k] = result
         except BaseException:
             abort.set()
             raise
-        if failures:
-            raise failures[0]
         return out
 
     def body(self, prompt: str, n: int, temperature: float, seed: int, max_new_tokens: int,
