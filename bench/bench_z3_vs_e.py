@@ -6,7 +6,8 @@ Three problem sets: N seeded random problems (:func:`nsp.logic.generate.random_p
 S..S+N-1), the FOLIO story premise sets (is the story consistent? asked as premises ⊢ ⊤,
 so True means consistent), and the first M FOLIO v2 problems (premises ⊢ conclusion).
 Configurations: ``z3`` (``decide`` without explanation: the per-thread solver, push/pop), ``z3+explain``
-(a fresh Z3 session per problem),
+(``decide(explain=True)``: the problem's own core, or for Uncertain the least model of each side,
+found on the per-thread solver where every check decides, else in a fresh Z3 session),
 ``eprover`` (E as a process per problem, through the prover registry) and ``floor``: the same two
 checks on one persistent Z3 context and solver for the whole run, push/pop, translation
 included (what no per-problem isolation can beat). The ratios printed and stored under

@@ -2,26 +2,29 @@
 
 Two checks decide every case: premises ∧ ¬conclusion (unsat: True) and premises ∧ conclusion
 (unsat: False); both unsat means the premises are Inconsistent, both sat means Uncertain.
-Explanations: a minimal unsat core over the premises (deletion-minimised), and for Uncertain the
-smallest finite model found by bounding the domain to 1, 2, ... elements. Two kinds of core:
+Explanations (``decide(explain=True)``): the problem's own minimal core over the premises, and
+for Uncertain the least model of each side (:func:`_least_model`: the smallest size, then each
+table entry's first possible value), found on groundings over 1, 2, ... elements
+(:func:`_ground_models`), else with a quantified bound on the domain. Two kinds of core:
 ``decide(cores=True)`` minimises the core Z3 finds first (so it depends on Z3's search; recorded
-synth theorems depend on it); :func:`decide_core` and ``entails(used=True)`` give the problem's
-own core, deletion in index order from all premises (:func:`_deletion_core`), which is the same
-on any solver in any call order and so can be asked of the per-thread solver.
+synth theorems depend on it); explanations, :func:`decide_core` and ``entails(used=True)`` give
+the problem's own core, deletion in index order from all premises (:func:`_deletion_core`). Own
+cores and least models are the same on any solver in any call order wherever every check
+decides, so they are asked of the per-thread solver first.
 
 Every question about one item is put to one :class:`Session`: one Z3 context and one solver with
 fixed seeds, translations cached per IR node. ``decide`` asserts each premise behind an
 assumption literal, and the conclusion and its negation behind two more, once; the two checks,
 the core minimisation and the model search are then checks under assumptions (models: inside a
 push/pop), so nothing is built twice. Nothing is shared between items, so results do not depend
-on call order. A verdict alone (``decide`` without explanations) is asked first of one context
-and solver kept per thread (:class:`_Quick`, push/pop, ``QUICK_RLIMIT``): only a decided pair
+on call order. A verdict alone (``decide`` without explanations), an explained verdict (own core
+or least models), an own core and a backbone are asked first of one context and solver kept per
+thread (:class:`_Quick`, push/pop, ``QUICK_RLIMIT``): only a decided pair
 of checks is taken from it (sat and unsat do not depend on what the solver saw before); a check
 it leaves open sends the problem to a fresh session as above. So a verdict is the isolated
 path's, in any call order, wherever that path decides; only a problem the isolated path leaves
 Unknown (its rlimit ran out) could be decided here, correctly, depending on what came before
-(none in the benches' 3,288 problems, the FOLIO mutants or the Peano graph). A backbone
-(:func:`backbone`: which atoms keep their value in every model) is asked the same way. Budgets
+(none in the benches' 3,288 problems, the FOLIO mutants or the Peano graph). Budgets
 (:mod:`provers.limits`): each check runs under a Z3 resource limit (``rlimit``, deterministic);
 the wall-clock ``timeout`` only guards against hangs, and a check it stops says so in the
 verdict's reason. :class:`Z3Prover` is the back end of :mod:`provers.base` (registered as
@@ -121,6 +124,49 @@ def _exprs(formulas: Sequence[Node], ctx: z3.Context, sort: z3.SortRef, decls: d
     return out
 
 
+def _arr(cs):
+    return (z3core.Ast * len(cs))(*cs)
+
+
+def _build(c, raw: dict, u, symbol, n: Node, cs: list):
+    """The AST of node ``n`` over its children's ASTs ``cs`` (it takes over their references
+    and holds one on the result); see :func:`_raw_exprs`."""
+    k = n.kind
+    if k in ("const", "app", "atom"):
+        a = z3core.Z3_mk_app(c, raw[n.payload], len(cs), _arr(cs) if cs else None)
+    elif k in ("eq", "iff"):
+        # as ``x == y`` in the z3 module: with y a quantifier and x not, Python asks y first
+        quant = tuple(ch.kind in ("forall", "exists") for ch in n.children)
+        x, y = (cs[1], cs[0]) if quant == (False, True) else (cs[0], cs[1])
+        a = z3core.Z3_mk_eq(c, x, y)
+    elif k == "not":
+        a = z3core.Z3_mk_not(c, cs[0])
+    elif k == "and":
+        a = z3core.Z3_mk_and(c, len(cs), _arr(cs))
+    elif k == "or":
+        a = z3core.Z3_mk_or(c, len(cs), _arr(cs))
+    elif k == "implies":
+        a = z3core.Z3_mk_implies(c, cs[0], cs[1])
+    elif k == "xor":
+        a = z3core.Z3_mk_xor(c, cs[0], cs[1])
+    elif k in ("forall", "exists"):
+        names = n.payload
+        m = len(names)
+        sorts = (z3core.Sort * m)(*[u] * m)
+        symbols = (z3core.Symbol * m)(*[symbol(x) for x in names])
+        a = z3core.Z3_mk_quantifier(c, k == "forall", 1, 0, None, m, sorts, symbols, cs[0])
+    elif k == "top":
+        a = z3core.Z3_mk_true(c)
+    elif k == "bottom":
+        a = z3core.Z3_mk_false(c)
+    else:
+        raise TypeError(f"Z3 bridge cannot translate node kind {k!r}")
+    z3core.Z3_inc_ref(c, a)
+    for x in cs:
+        z3core.Z3_dec_ref(c, x)
+    return a
+
+
 def _raw_exprs(formulas: Sequence[Node], c, u, raw: dict, free, symbol) -> list:
     """The formulas as Z3 ASTs of context ``c`` (each reference-counted once: the caller
     releases them), built with Z3's C API directly (the Python wrappers' per-node objects and
@@ -128,50 +174,14 @@ def _raw_exprs(formulas: Sequence[Node], c, u, raw: dict, free, symbol) -> list:
     AST of a free variable; ``symbol(name)``: a Z3 symbol. Every node is reference-counted
     while its parent is built; the ASTs and their creation order are those the z3 module's
     ``And``/``Or``/``==``/... would make."""
-    inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
+    inc = z3core.Z3_inc_ref
 
     def own(a):
         inc(c, a)
         return a
 
-    def arr(cs):
-        return (z3core.Ast * len(cs))(*cs)
-
     def build(n: Node, cs: list):
-        k = n.kind
-        if k in ("const", "app", "atom"):
-            a = z3core.Z3_mk_app(c, raw[n.payload], len(cs), arr(cs) if cs else None)
-        elif k in ("eq", "iff"):
-            # as ``x == y`` in the z3 module: with y a quantifier and x not, Python asks y first
-            quant = tuple(ch.kind in ("forall", "exists") for ch in n.children)
-            x, y = (cs[1], cs[0]) if quant == (False, True) else (cs[0], cs[1])
-            a = z3core.Z3_mk_eq(c, x, y)
-        elif k == "not":
-            a = z3core.Z3_mk_not(c, cs[0])
-        elif k == "and":
-            a = z3core.Z3_mk_and(c, len(cs), arr(cs))
-        elif k == "or":
-            a = z3core.Z3_mk_or(c, len(cs), arr(cs))
-        elif k == "implies":
-            a = z3core.Z3_mk_implies(c, cs[0], cs[1])
-        elif k == "xor":
-            a = z3core.Z3_mk_xor(c, cs[0], cs[1])
-        elif k in ("forall", "exists"):
-            names = n.payload
-            m = len(names)
-            sorts = (z3core.Sort * m)(*[u] * m)
-            symbols = (z3core.Symbol * m)(*[symbol(x) for x in names])
-            a = z3core.Z3_mk_quantifier(c, k == "forall", 1, 0, None, m, sorts, symbols, cs[0])
-        elif k == "top":
-            a = z3core.Z3_mk_true(c)
-        elif k == "bottom":
-            a = z3core.Z3_mk_false(c)
-        else:
-            raise TypeError(f"Z3 bridge cannot translate node kind {k!r}")
-        own(a)
-        for x in cs:
-            dec(c, x)
-        return a
+        return _build(c, raw, u, symbol, n, cs)
 
     def visit(n: Node, env: tuple):
         positions, depth = env
@@ -357,6 +367,18 @@ class Session:
             return r, ""
         return r, _why(s, guard.seconds if guard is not None else self.timeout, rl, ran * 1000 >= ms)
 
+    def check_raw(self, assumptions: Sequence, lits: Sequence, rlimit: int | None, guard: _Budget | None,
+                  solver: z3.Solver) -> int:
+        """Z3_lbool (-1, 0, 1) of ``solver`` under the assumptions (z3 expressions) and ``lits``
+        (ASTs of this context): :meth:`check` without the reason."""
+        if guard is not None and guard.expired:
+            return 0
+        self._limit(solver, rlimit, guard)
+        self.checks += 1
+        asts = [a.as_ast() for a in assumptions] + list(lits)
+        n = len(asts)
+        return z3core.Z3_solver_check_assumptions(self.ctx.ref(), solver.solver, n, (z3core.Ast * n)(*asts))
+
     @contextmanager
     def scope(self, *facts):
         """Facts asserted for the duration of the block (push/pop)."""
@@ -459,11 +481,13 @@ class _Item:
     used to come from: its preprocessing decides some quantified problems the incremental mode
     does not, or only after a long search). Both are sound, so a verdict is never lost or
     changed, only reached sooner. Cores: deletion
-    minimisation by checks under assumptions. Models: one fresh solver per domain size."""
+    minimisation by checks under assumptions. Models: groundings on a new solver, else one check
+    per domain size with the bound pushed (:meth:`small_model`)."""
 
     def __init__(self, session: Session, premises: Sequence[Node], conclusion: Node | None,
                  rlimit: int | None, guard: _Budget):
         self.session, self.rlimit, self.guard = session, rlimit, guard
+        self.premises, self.conclusion = list(premises), conclusion
         formulas = list(premises) + ([conclusion] if conclusion is not None else [])
         exprs = session.exprs(formulas)  # SignatureError on a clash
         self.prem = exprs[: len(premises)]
@@ -534,17 +558,55 @@ class _Item:
         index = {f.get_id(): i for i, f in enumerate(self.flags)}  # ASTs are hash-consed: one id per flag
         return _core_indices(self.session.ctx.ref(), self.session.solver.solver, index)
 
+    def own_core(self, side: str | None) -> tuple[int, ...] | None:
+        """The problem's own minimal core of ``side`` (:func:`_deletion_core`: deletion in index
+        order from all premises), or None when not unsat within the budget. A check left open
+        keeps its premise."""
+        self._assume()
+        r, _ = self._under(side)
+        if r != z3.unsat:
+            return None
+
+        def check(kept: list[int]):
+            if self.guard.expired:
+                return 0, None
+            r = self._under(side, kept)[0]
+            if r == z3.unsat:
+                return -1, self.last_core()
+            return (1 if r == z3.sat else 0), None
+
+        return _deletion_core(len(self.prem), self.last_core(), check)
+
+    def ground_models(self) -> tuple[Model, Model] | None:
+        """:func:`_ground_models` of the item on a new solver of its session, each check under
+        the item's rlimit (None: it gave up; :meth:`small_model` searches then)."""
+        session = self.session
+        s = session._new_solver()
+
+        def check(lits):
+            r = session.check_raw((), lits, self.rlimit, self.guard, s)
+            return None if r == 0 else r
+
+        decls = {name: (d.ast, d.arity(), d.range() != session.sort) for name, d in session.decls.items()}
+        return _ground_models(session.ctx.ref(), s.solver, session.sort.ast, decls, self.premises, self.conclusion,
+                              check, self.guard)
+
     def small_model(self, side: str | None, max_size: int = MAX_MODEL_SIZE) -> Model | None:
-        """The smallest model of the facts of ``side`` with at most ``max_size`` elements, else
-        Z3's own. Each domain size is one check under assumptions with the bound pushed on the
-        session's solver (within ``FIRST_TRY_RLIMIT``), put to a fresh solver when that leaves
-        it open; half the time left guards each size."""
+        """The least model (:func:`_least_model`) of the smallest size, at most ``max_size``
+        elements, of the facts of ``side``; else Z3's own. Each domain size is one check under
+        assumptions with the bound pushed on the session's solver (within ``FIRST_TRY_RLIMIT``),
+        put to a fresh solver with the full rlimit when that leaves it open; the least-model
+        search then runs on the solver that found the size, under the same budget. Half the time
+        left guards each size. Where a size was left open (so the size found may not be the
+        smallest) or a check of the search is left open, the model is Z3's own at that size."""
         self._assume()
         session, sort = self.session, self.session.sort
         lit = {"pos": self.pos, "neg": self.neg}.get(side)
         assumptions = self.flags + ([lit] if lit is not None else [])
         first = min(self.rlimit, FIRST_TRY_RLIMIT) if self.rlimit else FIRST_TRY_RLIMIT
         x = z3.Const("!x", sort)
+        decls = {name: (d.ast, d.arity(), d.range() != sort) for name, d in session.decls.items()}
+        smallest = True  # every size below n was found empty
         for n in range(1, max_size + 1):
             if self.guard.expired:
                 return None
@@ -554,11 +616,29 @@ class _Item:
             with session.scope(bound):
                 r, _ = session.check(assumptions, first, half)
                 if r == z3.sat:
+                    def check(lits):
+                        r = session.check_raw(assumptions, lits, first, half, session.solver)
+                        return None if r == 0 else r
+
+                    found = _least_model(session.ctx.ref(), session.solver.solver, sort.ast, decls, n, check) if smallest else None
+                    if found is not None:
+                        return found
+                    session.check(assumptions, first, half)
                     return _extract(session, session.solver.model())
             if r == z3.unknown and not half.expired:
                 s = session.fresh(*self.facts(side), bound)
-                if session.check((), self.rlimit, half, solver=s)[0] == z3.sat:
+                r = session.check((), self.rlimit, half, solver=s)[0]
+                if r == z3.sat:
+                    def check(lits, s=s):
+                        r = session.check_raw((), lits, self.rlimit, half, s)
+                        return None if r == 0 else r
+
+                    found = _least_model(session.ctx.ref(), s.solver, sort.ast, decls, n, check) if smallest else None
+                    if found is not None:
+                        return found
+                    session.check((), self.rlimit, half, solver=s)
                     return _extract(session, s.model())
+            smallest = smallest and r == z3.unsat
         s = session.fresh(*self.facts(side))
         r, _ = session.check((), self.rlimit, self.guard, solver=s)
         return _extract(session, s.model()) if r == z3.sat else None
@@ -752,10 +832,15 @@ class _Quick:
         return check
 
     def decide(self, premises: Sequence[Node], conclusion: Node, rlimit: int, guard: _Budget,
-               core: bool = False):
-        """(r_neg, r_pos, used) with Z3_lbool values (-1 unsat, 1 sat), or None: not both
-        decided. ``core``: each premise behind its literal ``!pI``, and for True (-1, 1) ``used``
-        is the :func:`_deletion_core` of premises ∧ ¬conclusion (None: a check left open)."""
+               core: bool = False, explain: bool = False):
+        """(r_neg, r_pos, used, countermodel, model) with Z3_lbool values (-1 unsat, 1 sat), or
+        None: not both decided. ``core``: each premise behind its literal ``!pI``, and for True
+        (-1, 1) ``used`` is the :func:`_deletion_core` of premises ∧ ¬conclusion (None: a check
+        left open). ``explain``: also the deletion core of premises ∧ conclusion for False and of
+        the premises alone for Inconsistent, and for Uncertain the least models of both sides
+        (:func:`_ground_models`, after the problem's scope is popped); None when any of their
+        checks is left open (only the isolated path's answer is then the answer)."""
+        core = core or explain
         c, s = self.c, self.s
         formulas = list(premises) + [conclusion]
         asts = self.asts(formulas)
@@ -779,31 +864,62 @@ class _Quick:
                 inc(c, a)
                 z3core.Z3_solver_assert(c, s, a)
                 dec(c, a)
-            out, unsat = [], set(range(len(premises)))
-            for lit, trivial in ((neg_lit, "top"), (pos_lit, "bottom")):
+            out, unsat = [], {}
+            for side, lit, trivial in (("neg", neg_lit, "top"), ("pos", pos_lit, "bottom")):
                 if conclusion.kind == trivial:  # premises ∧ ¬⊤, premises ∧ ⊥: unsat without a check
                     out.append(-1)
-                    if lit is neg_lit:
-                        unsat = set()  # ¬⊤ alone is unsat: no premise is needed
+                    unsat[side] = set()  # ¬⊤ (⊥) alone is unsat: no premise is needed
                     continue
                 if guard.expired:
                     return None
                 r = self.check(flags + [lit])
                 if r == 0:  # unknown
                     return None
-                if core and r == -1 and lit is neg_lit:
-                    unsat = _core_indices(c, s, index)
+                if core and r == -1:
+                    unsat[side] = _core_indices(c, s, index)
                 out.append(r)
-            used = None
+            used = countermodel = model = None
+            n = len(premises)
             if core and tuple(out) == (-1, 1):
-                used = _deletion_core(len(premises), unsat, self._core_check(flags, index, [neg_lit], guard))
+                used = _deletion_core(n, unsat["neg"], self._core_check(flags, index, [neg_lit], guard))
                 if used is None:
                     return None
-            return out[0], out[1], used
+            elif explain and tuple(out) == (1, -1):
+                used = _deletion_core(n, unsat["pos"], self._core_check(flags, index, [pos_lit], guard))
+                if used is None:
+                    return None
+            elif explain and tuple(out) == (-1, -1):
+                check = self._core_check(flags, index, [], guard)
+                r, alone = check(list(range(n)))
+                if r != -1:  # premises alone sat with both sides unsat cannot be: only open
+                    return None
+                used = _deletion_core(n, alone, check)
+                if used is None:
+                    return None
         finally:
             z3core.Z3_solver_pop(c, s, 1)
             for a in asts:
                 dec(c, a)
+        if explain and tuple(out) == (1, 1):
+            def check(lits):
+                r = None if guard.expired else self.check(lits)
+                return None if r == 0 else r
+
+            models = _ground_models(c, s, self.u, self.decls_of(formulas), premises, conclusion, check, guard)
+            if models is None:
+                return None
+            countermodel, model = models
+        return out[0], out[1], used, countermodel, model
+
+    def decls_of(self, formulas: Sequence[Node]) -> dict:
+        """name -> (func decl AST, arity, is a predicate) of the formulas' symbols (translated
+        already by :meth:`asts`)."""
+        out = {}
+        for f in formulas:
+            for name, sym in self.cache[f][1].items():
+                pred = sym.kind == "predicate"
+                out[name] = (self.decls[(sym.name, sym.arity, pred)].ast, sym.arity, pred)
+        return out
 
     def core(self, premises: Sequence[Node], goal: Node, rlimit: int, guard: _Budget):
         """Is premises ∧ ¬goal unsat, and its :func:`_deletion_core`, on this solver (in a
@@ -925,6 +1041,249 @@ def _deletion_core(n: int, core: set[int], check) -> tuple[int, ...] | None:
     return tuple(kept)
 
 
+MAX_GROUND = 50_000  # largest grounding (nodes) the least-model search builds
+
+
+def _binder_depths(formulas: Sequence[Node]) -> list[int]:
+    """How many nodes of the formulas lie under how many bound variables (index: that number):
+    a grounding over n elements has ``sum(count * n ** depth)`` nodes."""
+    counts: list[int] = []
+
+    def visit(n: Node, depth: int):
+        while len(counts) <= depth:
+            counts.append(0)
+        counts[depth] += 1
+        if not n.children:
+            return Done(None)
+        inner = depth + len(n.payload) if n.kind in ("forall", "exists") else depth
+        return Descend((inner,) * len(n.children), lambda cs: None)
+
+    for f in formulas:
+        scoped(f, 0, visit)
+    return counts
+
+
+def _ground(formulas: Sequence[Node], c, u, raw: dict, elems: list, free) -> list:
+    """The formulas as quantifier-free ASTs over the element ASTs ``elems``: ∀ a conjunction
+    and ∃ a disjunction of the body with its variables set to each tuple of elements (what
+    they mean in a model whose domain is exactly ``elems``). Each AST is reference-counted
+    once (the caller releases them). ``free(name)``: the AST of a free variable."""
+    inc = z3core.Z3_inc_ref
+
+    def symbol(name):  # no quantifier is built
+        raise AssertionError(name)
+
+    def visit(n: Node, env: dict):
+        if n.kind == "var":
+            a = env[n.payload] if n.payload in env else free(n.payload)
+            inc(c, a)
+            return Done(a)
+        if n.kind in ("forall", "exists"):
+            parts = []
+            for values in itertools.product(elems, repeat=len(n.payload)):
+                inner = dict(env)
+                inner.update(zip(n.payload, values))
+                parts.append(scoped(n.children[0], inner, visit))
+            join = z3core.Z3_mk_and if n.kind == "forall" else z3core.Z3_mk_or
+            a = join(c, len(parts), _arr(parts)) if len(parts) > 1 else parts[0]
+            if len(parts) > 1:
+                inc(c, a)
+                for x in parts:
+                    z3core.Z3_dec_ref(c, x)
+            return Done(a)
+        if not n.children:
+            return Done(_build(c, raw, u, symbol, n, []))
+        return Descend((env,) * len(n.children), lambda cs, n=n: _build(c, raw, u, symbol, n, cs))
+
+    return [scoped(f, {}, visit) for f in formulas]
+
+
+def _ground_models(c, s, u, decls: dict, premises: Sequence[Node], conclusion: Node, check,
+                   guard: _Budget) -> tuple[Model, Model] | None:
+    """The least models (:func:`_least_model`), each of its smallest size up to
+    ``MAX_MODEL_SIZE``, of premises ∧ ¬conclusion and of premises ∧ conclusion, searched on
+    groundings (:func:`_ground`) on solver ``s`` (one push/pop scope per size): the domain is
+    the pairwise distinct elements ``!e0 ..``, every constant and function value one of them,
+    and the conclusion and its negation behind the literals ``!gp`` and ``!gn``. Quantifier-free
+    checks decide fast where the quantified ones of the same question need model-based
+    instantiation. ``check(lits)``: the solver's check under the literal ASTs (-1, 1, or None
+    to give up). None when a check is left open, a grounding would exceed ``MAX_GROUND`` nodes
+    or a side has no model of up to ``MAX_MODEL_SIZE`` elements (the caller searches the
+    quantified way then)."""
+    inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
+    counts = _binder_depths(list(premises) + [conclusion])
+    raw = {name: d for name, (d, _, _) in decls.items()}
+    held: list = []
+
+    def own(a):
+        inc(c, a)
+        held.append(a)
+        return a
+
+    def mk_const(name: str, sort):
+        return z3core.Z3_mk_const(c, z3core.Z3_mk_string_symbol(c, name), sort)
+
+    boolean = z3core.Z3_mk_bool_sort(c)
+    gn, gp = own(mk_const("!gn", boolean)), own(mk_const("!gp", boolean))
+    frees: dict = {}
+
+    def free(name: str):
+        if name not in frees:
+            frees[name] = own(mk_const(f"?{name}", u))
+        return frees[name]
+
+    found: dict = {}
+    try:
+        for n in range(1, MAX_MODEL_SIZE + 1):
+            if guard.expired or sum(k * n ** d for d, k in enumerate(counts)) > MAX_GROUND:
+                return None
+            elems = [own(mk_const(f"!e{i}", u)) for i in range(n)]
+            facts = _ground(list(premises) + [conclusion], c, u, raw, elems, free)
+            held.extend(facts)
+            conc = facts[-1]
+            extra = [own(z3core.Z3_mk_implies(c, gn, own(z3core.Z3_mk_not(c, conc)))),
+                     own(z3core.Z3_mk_implies(c, gp, conc))]
+            if n > 1:
+                extra.append(own(z3core.Z3_mk_distinct(c, n, _arr(elems))))
+            terms = list(frees.values())
+            for name, (d, arity, pred) in decls.items():
+                if not pred:
+                    for args in itertools.product(elems, repeat=arity):
+                        terms.append(own(z3core.Z3_mk_app(c, d, arity, _arr(list(args)) if arity else None)))
+            for t in terms:
+                extra.append(own(z3core.Z3_mk_or(c, n, _arr([own(z3core.Z3_mk_eq(c, t, e)) for e in elems]))))
+            z3core.Z3_solver_push(c, s)
+            try:
+                for a in facts[:-1] + extra:
+                    z3core.Z3_solver_assert(c, s, a)
+                for side, lit in (("neg", gn), ("pos", gp)):
+                    if side in found:
+                        continue
+                    r = check([lit])
+                    if r is None:
+                        return None
+                    if r == 1:
+                        m = _least_model(c, s, u, decls, n, lambda lits, lit=lit: check([lit] + lits))
+                        if m is None:
+                            return None
+                        found[side] = m
+            finally:
+                z3core.Z3_solver_pop(c, s, 1)
+            if len(found) == 2:
+                return found["neg"], found["pos"]
+        return None
+    finally:
+        for a in held:
+            dec(c, a)
+
+
+def _least_model(c, s, sort, decls: dict, n: int, check) -> Model | None:
+    """The least model of size ``n`` of what solver ``s`` holds (its last check was sat; ``n``
+    is the smallest size, so the bound's elements ``!e0 .. !e(n-1)`` are pairwise distinct and
+    are the domain). Its entries, in order: the constants, the functions, then the predicates,
+    each kind by name (``decls``: name -> (func decl AST, arity, is a predicate)), a symbol's
+    argument tuples in order; each takes the first value any model of size ``n`` allows given
+    the entries before it (element e0 first; false before true).
+    ``check(lits)`` checks under the side's assumptions and the literal ASTs ``lits``: -1 unsat,
+    1 sat, or None to give up (the answer is then None). Every step is a fact about the problem
+    (does a model of size n with these values exist?), not about Z3's search, so the model is
+    the same on any solver in any call order wherever every check decides. Checks: one with
+    every entry at its first value, when the solver's model is not that already; if that is
+    unsat, one per value tried before the model's own, entry by entry."""
+    inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
+    held: list = []
+    order = sorted(decls, key=lambda name: (2 if decls[name][2] else 1 if decls[name][1] else 0, name))
+
+    def own(a):
+        inc(c, a)
+        held.append(a)
+        return a
+
+    try:
+        elems = [own(z3core.Z3_mk_const(c, z3core.Z3_mk_string_symbol(c, f"!e{i}"), sort)) for i in range(n)]
+        entries, omitted = [], []  # (name, argument indices, term AST, is a predicate)
+        for name in order:
+            d, arity, pred = decls[name]
+            if n ** arity > MAX_TABLE:
+                omitted.append(name)
+                continue
+            for args in itertools.product(range(n), repeat=arity):
+                arr = (z3core.Ast * arity)(*[elems[a] for a in args]) if arity else None
+                entries.append((name, args, own(z3core.Z3_mk_app(c, d, arity, arr)), pred))
+
+        def read(start: int) -> list[int] | None:
+            """The solver model's value index of each entry from ``start`` on."""
+            m = z3core.Z3_solver_get_model(c, s)
+            z3core.Z3_model_inc_ref(c, m)
+            try:
+                v = (z3core.Ast * 1)()
+                ids = {}
+                for i, e in enumerate(elems):
+                    if not z3core.Z3_model_eval(c, m, e, True, v):
+                        return None
+                    ids.setdefault(z3core.Z3_get_ast_id(c, v[0]), i)
+                out = []
+                for _, _, term, pred in entries[start:]:
+                    if not z3core.Z3_model_eval(c, m, term, True, v):
+                        return None
+                    if pred:
+                        out.append(1 if z3core.Z3_get_bool_value(c, v[0]) == 1 else 0)
+                    else:
+                        j = ids.get(z3core.Z3_get_ast_id(c, v[0]))
+                        if j is None:
+                            return None
+                        out.append(j)
+                return out
+            finally:
+                z3core.Z3_model_dec_ref(c, m)
+
+        def lit(k: int, j: int):
+            term, pred = entries[k][2], entries[k][3]
+            if pred:
+                return own(z3core.Z3_mk_not(c, term) if j == 0 else term)
+            return own(z3core.Z3_mk_eq(c, term, elems[j]))
+
+        vals = read(0)
+        if vals is None:
+            return None
+        fixed = []
+        for k in range(len(entries)):
+            for j in range(vals[k]):
+                r = check(fixed + [lit(k, j)])
+                if r is None:
+                    return None
+                if r == 1:
+                    rest = read(k + 1)
+                    if rest is None:
+                        return None
+                    vals[k:] = [j] + rest
+                    break
+            fixed.append(lit(k, vals[k]))
+    finally:
+        for a in held:
+            dec(c, a)
+    domain = tuple(f"e{i}" for i in range(n))
+    constants, functions, predicates = {}, {}, {}
+    for name in order:
+        _, arity, pred = decls[name]
+        if name in omitted:
+            continue
+        if pred:
+            predicates[name] = []
+        elif arity:
+            functions[name] = []
+    for (name, args, _, pred), v in zip(entries, vals):
+        names = tuple(domain[a] for a in args)
+        if pred:
+            if v:
+                predicates[name].append(names)
+        elif args:
+            functions[name].append((names, domain[v]))
+        else:
+            constants[name] = domain[v]
+    return Model(domain, constants, functions, predicates, tuple(omitted))
+
+
 def _core_indices(c, s, index: dict) -> set[int]:
     """Indices (``index``: assumption AST id -> index) of the solver's last unsat core."""
     v = z3core.Z3_solver_get_unsat_core(c, s)
@@ -998,23 +1357,30 @@ def decide(
         return Verdict(outcome, PROVER, time.monotonic() - start, reason, used, countermodel, model)
 
     core = explain or cores
-    if not core:
-        quick = _ask_quick(lambda q, first: q.decide(premises, conclusion, first, guard), rlimit)
+    if not cores:
+        quick = _ask_quick(lambda q, first: q.decide(premises, conclusion, first, guard, explain=explain), rlimit)
         if quick is not None:
-            return done(_OUTCOMES[quick[:2]])
+            outcome = _OUTCOMES[quick[:2]]
+            if outcome is Outcome.UNCERTAIN:
+                return done(outcome, countermodel=quick[3], model=quick[4])
+            return done(outcome, used=quick[2])
     item = _Item(Session(rlimit, timeout), premises, conclusion, rlimit, guard)
     r_neg, why_neg = item.check("neg")  # unsat: entailed
     r_pos, why_pos = item.check("pos")  # unsat: refuted
+    own = item.own_core if explain and not cores else item.core
     if r_neg == z3.unsat and r_pos == z3.unsat:
-        return done(Outcome.INCONSISTENT, used=item.core(None) if core else None)
+        return done(Outcome.INCONSISTENT, used=own(None) if core else None)
     if r_neg == z3.unsat and r_pos == z3.sat:
-        return done(Outcome.TRUE, used=item.core("neg") if core else None)
+        return done(Outcome.TRUE, used=own("neg") if core else None)
     if r_pos == z3.unsat and r_neg == z3.sat:
-        return done(Outcome.FALSE, used=item.core("pos") if core else None)
+        return done(Outcome.FALSE, used=own("pos") if core else None)
     if r_neg == z3.sat and r_pos == z3.sat:
         if not explain:
             return done(Outcome.UNCERTAIN)
-        return done(Outcome.UNCERTAIN, countermodel=item.small_model("neg"), model=item.small_model("pos"))
+        models = item.ground_models()
+        if models is None:
+            models = item.small_model("neg"), item.small_model("pos")
+        return done(Outcome.UNCERTAIN, countermodel=models[0], model=models[1])
     # One side unknown: the other side alone cannot separate e.g. True from Inconsistent.
     reasons = []
     if r_neg == z3.unknown:

@@ -15,12 +15,12 @@ import pytest
 
 from nsp.logic.generate import random_problem
 from nsp.logic.analysis import SignatureError
-from nsp.logic.ir import Bottom, Top
+from nsp.logic.ir import Bottom, Not, Top
 from nsp.logic.problem import problem_from_texts
 from provers import base
 from provers.eprover import EProverMissing
 from provers.limits import HANG_GUARD
-from provers.outcome import Outcome
+from provers.outcome import Model, Outcome
 from provers.z3_bridge import Session, Z3Prover, decide, decide_core
 from synth.stepcheck import StepChecker
 
@@ -229,7 +229,7 @@ def test_the_per_thread_solver_steps_aside_when_it_leaves_problems_open(monkeypa
     from provers import z3_bridge
 
     asked = []
-    monkeypatch.setattr(z3_bridge._Quick, "decide", lambda self, *a: asked.append(1))  # always open
+    monkeypatch.setattr(z3_bridge._Quick, "decide", lambda self, *a, **k: asked.append(1))  # always open
     monkeypatch.setattr(z3_bridge, "_QUICK", threading.local())
     items = list(range(40))
     expected = {i: decide(random_problem(i).premises, random_problem(i).conclusion, timeout=20,
@@ -273,3 +273,110 @@ def test_cvc5_agrees_with_z3_where_both_decide():
             assert a.outcome == b.outcome, seed
     assert both >= 140
     assert cvc.consistent(_p(["P(a)", "¬P(a)"]).premises).outcome is Outcome.INCONSISTENT
+
+
+# ---- explanations: the problem's own cores and least models, the same on every path
+
+
+def _value(t, m, env):
+    if t.kind == "var":
+        return env[t.payload]
+    if t.kind == "const":
+        return m.constants[t.payload]
+    args = tuple(_value(a, m, env) for a in t.children)
+    return dict((tuple(a), v) for a, v in m.functions[t.payload])[args]
+
+
+def _holds(f, m, env=None) -> bool:
+    """Truth of ``f`` in the listed model ``m`` (written here, independent of Z3)."""
+    env = env or {}
+    k = f.kind
+    if k == "atom":
+        return tuple(_value(t, m, env) for t in f.children) in {tuple(r) for r in m.predicates[f.payload]}
+    if k == "eq":
+        return _value(f.children[0], m, env) == _value(f.children[1], m, env)
+    if k in ("top", "bottom"):
+        return k == "top"
+    if k == "not":
+        return not _holds(f.children[0], m, env)
+    if k in ("forall", "exists"):
+        import itertools
+        test = all if k == "forall" else any
+        return test(_holds(f.children[0], m, {**env, **dict(zip(f.payload, vals))})
+                    for vals in itertools.product(m.domain, repeat=len(f.payload)))
+    vals = [_holds(c, m, env) for c in f.children]
+    return {"and": all(vals), "or": any(vals), "implies": (not vals[0]) or vals[1], "iff": vals[0] == vals[1],
+            "xor": vals[0] != vals[1]}[k]
+
+
+def _at_most(n: int):
+    """∃x0..x(n-1) ∀y (y = x0 ∨ …): the domain has at most n elements."""
+    from nsp.logic.ir import Eq, Exists, Forall, Or, Var
+
+    xs = [f"x{i}" for i in range(n)]
+    eqs = [Eq(Var("y"), Var(x)) for x in xs]
+    return Exists(tuple(xs), Forall(("y",), eqs[0] if n == 1 else Or(*eqs)))
+
+
+def _explained(indices) -> dict:
+    out = {}
+    for i in indices:
+        p = random_problem(i)
+        v = decide(p.premises, p.conclusion, timeout=20, explain=True)
+        out[i] = (v.outcome, v.used, v.countermodel and v.countermodel.to_json(), v.model and v.model.to_json())
+    return out
+
+
+def test_explanations_are_the_same_on_every_path_in_any_order(monkeypatch):
+    """decide(explain=True) gives the problem's own minimal core (True, False, Inconsistent) and
+    for Uncertain the least model of each side (smallest size, then each table entry's first
+    possible value): facts about the problem, so the per-thread solver (grounded search), a fresh
+    session, and the quantified search give the same, in any order, in any process."""
+    from provers import z3_bridge
+
+    items = list(range(80))
+    forward = _explained(items)
+    shuffled = items[:]
+    random.Random(3).shuffle(shuffled)
+    assert _explained(shuffled) == forward
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        halves = list(pool.map(_explained, [shuffled[::2], shuffled[1::2]]))
+    assert {**halves[0], **halves[1]} == forward
+    outcomes = {o for o, *_ in forward.values()}
+    assert outcomes >= {Outcome.TRUE, Outcome.FALSE, Outcome.UNCERTAIN, Outcome.INCONSISTENT}
+    with monkeypatch.context() as m:
+        m.setattr(z3_bridge._Quick, "wanted", lambda self: False)  # a fresh session per problem
+        assert _explained(items) == forward
+        m.setattr(z3_bridge, "_ground_models", lambda *a, **k: None)  # the quantified search only
+        assert _explained(items) == forward
+    z = Z3Prover(timeout=20)
+    for i, (outcome, used, cm, model) in forward.items():
+        p = random_problem(i)
+        if outcome in (Outcome.TRUE, Outcome.FALSE, Outcome.INCONSISTENT):
+            goal = {Outcome.TRUE: p.conclusion, Outcome.FALSE: Not(p.conclusion), Outcome.INCONSISTENT: Bottom()}[outcome]
+            assert z.entails([p.premises[j] for j in used], goal).proved is True
+            for j in used:  # minimal
+                assert z.entails([p.premises[k] for k in used if k != j], goal).proved is False
+        if outcome is Outcome.UNCERTAIN:
+            for table, goal in ((cm, Not(p.conclusion)), (model, p.conclusion)):
+                m = Model(tuple(table["domain"]), table["constants"], {k: [(tuple(a), v) for a, v in r]
+                          for k, r in table["functions"].items()}, table["predicates"])
+                assert all(_holds(f, m) for f in [*p.premises, goal]), i
+                n = len(m.domain)  # the smallest size: none with one element fewer
+                assert n == 1 or z.entails([*p.premises, goal], Not(_at_most(n - 1))).proved is True
+
+
+def test_least_models_take_each_entrys_first_possible_value():
+    p = _p(["P(a) ∨ Q(a)", "¬P(b)", "P(a) → R(b)"], "R(a)")
+    v = decide(p.premises, p.conclusion, explain=True)
+    assert v.outcome is Outcome.UNCERTAIN
+    # one element (a = b): P false there (¬P(b)), so Q(a); R(a) false, then true
+    assert v.countermodel.to_json() == {"domain": ["e0"], "constants": {"a": "e0", "b": "e0"}, "functions": {},
+                                        "predicates": {"P": [], "Q": [["e0"]], "R": []}, "omitted": []}
+    assert v.model.to_json() == {"domain": ["e0"], "constants": {"a": "e0", "b": "e0"}, "functions": {},
+                                 "predicates": {"P": [], "Q": [["e0"]], "R": [["e0"]]}, "omitted": []}
+    two = _p(["P(a)", "¬P(b)"], "Q(b)")
+    v = decide(two.premises, two.conclusion, explain=True)
+    assert v.countermodel.to_json() == {"domain": ["e0", "e1"], "constants": {"a": "e0", "b": "e1"}, "functions": {},
+                                        "predicates": {"P": [["e0"]], "Q": []}, "omitted": []}
+    assert v.model.predicates == {"P": [("e0",)], "Q": [("e1",)]}
