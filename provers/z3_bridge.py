@@ -704,6 +704,8 @@ class _Quick:
         self.sort = z3.DeclareSort("U", self.ctx)
         self.u = self.sort.ast
         self.solver = z3.Solver(ctx=self.ctx)
+        self.ground = None  # the QF_UF solver for groundings (least models), made when first needed
+        self.ground_limits: tuple | None = None
         self.s = self.solver.solver
         self.lits = [z3.Bool("!n", self.ctx), z3.Bool("!c", self.ctx)]  # kept alive with the session
         self.lit_asts = [x.as_ast() for x in self.lits]
@@ -901,15 +903,32 @@ class _Quick:
             for a in asts:
                 dec(c, a)
         if explain and tuple(out) == (1, 1):
+            g = self.ground_solver(rlimit, guard)
+
             def check(lits):
-                r = None if guard.expired else self.check(lits)
+                if guard.expired:
+                    return None
+                n = len(lits)
+                r = z3core.Z3_solver_check_assumptions(c, g, n, _arr(lits))
                 return None if r == 0 else r
 
-            models = _ground_models(c, s, self.u, self.decls_of(formulas), premises, conclusion, check, guard)
+            models = _ground_models(c, g, self.u, self.decls_of(formulas), premises, conclusion, check, guard)
             if models is None:
                 return None
             countermodel, model = models
         return out[0], out[1], used, countermodel, model
+
+    def ground_solver(self, rlimit: int, guard: _Budget):
+        """The raw solver for groundings (quantifier-free: Z3's QF_UF solver, whose checks cost
+        a fraction of the general one's), made once, with this check's limits."""
+        if self.ground is None:
+            self.ground = z3.SolverFor("QF_UF", ctx=self.ctx)
+        ms = guard.ms()
+        old = self.ground_limits
+        if old is None or old[0] != rlimit or not old[1] // 2 <= ms <= 2 * old[1]:
+            self.ground.set(random_seed=0, rlimit=rlimit, timeout=ms)
+            self.ground_limits = (rlimit, ms)
+        return self.ground.solver
 
     def decls_of(self, formulas: Sequence[Node]) -> dict:
         """name -> (func decl AST, arity, is a predicate) of the formulas' symbols (translated
