@@ -705,6 +705,7 @@ class _Quick:
         self.u = self.sort.ast
         self.solver = z3.Solver(ctx=self.ctx)
         self.ground = None  # the QF_UF solver for groundings (least models), made when first needed
+        self.grounds: dict = {}  # (IR node, size) -> its grounding's AST; IR node -> its binder depths
         self.ground_limits: tuple | None = None
         self.s = self.solver.solver
         self.lits = [z3.Bool("!n", self.ctx), z3.Bool("!c", self.ctx)]  # kept alive with the session
@@ -791,6 +792,12 @@ class _Quick:
         for a, _ in self.cache.values():
             z3core.Z3_dec_ref(self.c, a)
         self.cache.clear()
+
+    def _drop_grounds(self) -> None:
+        for key, a in self.grounds.items():
+            if isinstance(key, tuple):  # (formula, size) -> AST; formula -> binder depths
+                z3core.Z3_dec_ref(self.c, a)
+        self.grounds.clear()
 
     def limit(self, rlimit: int, guard: _Budget) -> None:
         """The check's limits; the hang guard is set again when the time left is less than half
@@ -912,7 +919,10 @@ class _Quick:
                 r = z3core.Z3_solver_check_assumptions(c, g, n, _arr(lits))
                 return None if r == 0 else r
 
-            models = _ground_models(c, g, self.u, self.decls_of(formulas), premises, conclusion, check, guard)
+            if len(self.grounds) > self.MAX_CACHE:
+                self._drop_grounds()
+            models = _ground_models(c, g, self.u, self.decls_of(formulas), premises, conclusion, check, guard,
+                                    self.grounds)
             if models is None:
                 return None
             countermodel, model = models
@@ -1117,8 +1127,23 @@ def _ground(formulas: Sequence[Node], c, u, raw: dict, elems: list, free) -> lis
     return [scoped(f, {}, visit) for f in formulas]
 
 
+def _grounded(formulas: Sequence[Node], c, u, raw: dict, elems: list, free, kept: dict | None) -> list:
+    """:func:`_ground` of the formulas, each kept per (formula, size) in ``kept`` (it holds one
+    reference per entry) when given; each AST returned is reference-counted once more."""
+    if kept is None:
+        return _ground(formulas, c, u, raw, elems, free)
+    n = len(elems)
+    missing = [f for f in dict.fromkeys(formulas) if (f, n) not in kept]
+    for f, a in zip(missing, _ground(missing, c, u, raw, elems, free) if missing else ()):
+        kept[(f, n)] = a
+    out = [kept[(f, n)] for f in formulas]
+    for a in out:
+        z3core.Z3_inc_ref(c, a)
+    return out
+
+
 def _ground_models(c, s, u, decls: dict, premises: Sequence[Node], conclusion: Node, check,
-                   guard: _Budget) -> tuple[Model, Model] | None:
+                   guard: _Budget, kept: dict | None = None) -> tuple[Model, Model] | None:
     """The least models (:func:`_least_model`), each of its smallest size up to
     ``MAX_MODEL_SIZE``, of premises ∧ ¬conclusion and of premises ∧ conclusion, searched on
     groundings (:func:`_ground`) on solver ``s`` (one push/pop scope per size): the domain is
@@ -1128,9 +1153,17 @@ def _ground_models(c, s, u, decls: dict, premises: Sequence[Node], conclusion: N
     instantiation. ``check(lits)``: the solver's check under the literal ASTs (-1, 1, or None
     to give up). None when a check is left open, a grounding would exceed ``MAX_GROUND`` nodes
     or a side has no model of up to ``MAX_MODEL_SIZE`` elements (the caller searches the
-    quantified way then)."""
+    quantified way then). ``kept``: groundings kept across calls (:func:`_grounded`) and each
+    formula's :func:`_binder_depths`."""
     inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
-    counts = _binder_depths(list(premises) + [conclusion])
+    counts: list[int] = []
+    for f in list(premises) + [conclusion]:
+        got = kept.get(f) if kept is not None else None
+        if got is None:
+            got = _binder_depths([f])
+            if kept is not None:
+                kept[f] = got
+        counts = [a + b for a, b in itertools.zip_longest(counts, got, fillvalue=0)]
     raw = {name: d for name, (d, _, _) in decls.items()}
     held: list = []
 
@@ -1157,7 +1190,7 @@ def _ground_models(c, s, u, decls: dict, premises: Sequence[Node], conclusion: N
             if guard.expired or sum(k * n ** d for d, k in enumerate(counts)) > MAX_GROUND:
                 return None
             elems = [own(mk_const(f"!e{i}", u)) for i in range(n)]
-            facts = _ground(list(premises) + [conclusion], c, u, raw, elems, free)
+            facts = _grounded(list(premises) + [conclusion], c, u, raw, elems, free, kept)
             held.extend(facts)
             conc = facts[-1]
             extra = [own(z3core.Z3_mk_implies(c, gn, own(z3core.Z3_mk_not(c, conc)))),
@@ -1178,14 +1211,18 @@ def _ground_models(c, s, u, decls: dict, premises: Sequence[Node], conclusion: N
                 for side, lit in (("neg", gn), ("pos", gp)):
                     if side in found:
                         continue
-                    r = check([lit])
+                    z3core.Z3_solver_push(c, s)  # the side's settled entries
+                    try:
+                        r = check([lit])
+                        if r == 1:
+                            r = _least_model(c, s, u, decls, n, lambda lits, lit=lit: check([lit] + lits),
+                                             lambda a: z3core.Z3_solver_assert(c, s, a))
+                    finally:
+                        z3core.Z3_solver_pop(c, s, 1)
                     if r is None:
                         return None
-                    if r == 1:
-                        m = _least_model(c, s, u, decls, n, lambda lits, lit=lit: check([lit] + lits))
-                        if m is None:
-                            return None
-                        found[side] = m
+                    if isinstance(r, Model):
+                        found[side] = r
             finally:
                 z3core.Z3_solver_pop(c, s, 1)
             if len(found) == 2:
@@ -1196,7 +1233,7 @@ def _ground_models(c, s, u, decls: dict, premises: Sequence[Node], conclusion: N
             dec(c, a)
 
 
-def _least_model(c, s, sort, decls: dict, n: int, check) -> Model | None:
+def _least_model(c, s, sort, decls: dict, n: int, check, fix=None) -> Model | None:
     """The least model of size ``n`` of what solver ``s`` holds (its last check was sat; ``n``
     is the smallest size, so the bound's elements ``!e0 .. !e(n-1)`` are pairwise distinct and
     are the domain). Its entries, in order: the constants, the functions, then the predicates,
@@ -1206,9 +1243,11 @@ def _least_model(c, s, sort, decls: dict, n: int, check) -> Model | None:
     ``check(lits)`` checks under the side's assumptions and the literal ASTs ``lits``: -1 unsat,
     1 sat, or None to give up (the answer is then None). Every step is a fact about the problem
     (does a model of size n with these values exist?), not about Z3's search, so the model is
-    the same on any solver in any call order wherever every check decides. Checks: one with
-    every entry at its first value, when the solver's model is not that already; if that is
-    unsat, one per value tried before the model's own, entry by entry."""
+    the same on any solver in any call order wherever every check decides. Checks: one per value
+    tried before the current model's own, entry by entry; among the predicates, before each
+    entry true in the current model (but not twice in a row), one asking whether any of the
+    entries still true can be false: when none can, all are settled at once. ``fix(lit)``: assert a settled entry's
+    literal on ``s`` (in a scope the caller pops) instead of passing it to every later check."""
     inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
     held: list = []
     order = sorted(decls, key=lambda name: (2 if decls[name][2] else 1 if decls[name][1] else 0, name))
@@ -1265,9 +1304,26 @@ def _least_model(c, s, sort, decls: dict, n: int, check) -> Model | None:
         vals = read(0)
         if vals is None:
             return None
-        fixed = []
+        fixed: list = []
+        joint = True  # ask the joint question before the next predicate (not twice in a row)
         for k in range(len(entries)):
+            if joint and entries[k][3] and vals[k]:  # predicates from here on: are all the true ones forced?
+                joint = False
+                off = [i for i in range(k, len(entries)) if vals[i]]
+                if not off:
+                    break
+                anyone = [lit(i, 0) for i in off]
+                r = check(fixed + [own(z3core.Z3_mk_or(c, len(off), _arr(anyone))) if len(off) > 1 else anyone[0]])
+                if r is None:
+                    return None
+                if r == -1:  # no model of the settled entries has any of them false: all are true
+                    break
+                rest = read(k)  # a model of the settled entries with fewer of them true
+                if rest is None:
+                    return None
+                vals[k:] = rest
             for j in range(vals[k]):
+                joint = True
                 r = check(fixed + [lit(k, j)])
                 if r is None:
                     return None
@@ -1277,7 +1333,10 @@ def _least_model(c, s, sort, decls: dict, n: int, check) -> Model | None:
                         return None
                     vals[k:] = [j] + rest
                     break
-            fixed.append(lit(k, vals[k]))
+            if fix is None:
+                fixed.append(lit(k, vals[k]))
+            elif k + 1 < len(entries) and any(vals[k + 1:]):  # later entries still to settle
+                fix(lit(k, vals[k]))
     finally:
         for a in held:
             dec(c, a)
