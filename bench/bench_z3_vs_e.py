@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import re
 import resource
 import shutil
@@ -146,12 +147,19 @@ def e_memory_pass(problems: list, timeout: float) -> dict:
 
 def time_configs(problems: list, runs: int, timeout: float) -> dict:
     """Time every configuration on every problem ``runs`` times, interleaved problem by problem
-    so that changing load on the machine affects all configurations alike."""
+    so that changing load on the machine affects all configurations alike, in an order shuffled
+    (seeded) for each problem and run: a call right after another of the same problem finds
+    warm caches, one right after E or the floor's context cold ones, so no configuration may
+    always come first or after the same one."""
     times = {name: [[] for _ in problems] for name in CONFIGS}
     outcomes: dict = {name: [] for name in CONFIGS}
+    rng = random.Random(0)
     for r in range(runs):
         for i, (premises, conclusion) in enumerate(problems):
-            for name, fn in CONFIGS.items():
+            names = list(CONFIGS)
+            rng.shuffle(names)
+            for name in names:
+                fn = CONFIGS[name]
                 t0 = time.perf_counter()
                 v = fn(premises, conclusion, timeout)
                 times[name][i].append(time.perf_counter() - t0)
