@@ -945,7 +945,8 @@ class _Quick:
         already by :meth:`asts`)."""
         out = {}
         for f in formulas:
-            for name, sym in self.cache[f][1].items():
+            entry = self.cache.get(f)
+            for name, sym in (entry[1] if entry is not None else signature([f])).items():
                 pred = sym.kind == "predicate"
                 out[name] = (self.decls[(sym.name, sym.arity, pred)].ast, sym.arity, pred)
         return out
@@ -1151,7 +1152,8 @@ def _ground_models(c, s, u, decls: dict, premises: Sequence[Node], conclusion: N
     and the conclusion and its negation behind the literals ``!gp`` and ``!gn``. Quantifier-free
     checks decide fast where the quantified ones of the same question need model-based
     instantiation. ``check(lits)``: the solver's check under the literal ASTs (-1, 1, or None
-    to give up). None when a check is left open, a grounding would exceed ``MAX_GROUND`` nodes
+    to give up). None when a check is left open, a grounding (with the constraints that keep each
+    constant's and function's value in the domain) would exceed ``MAX_GROUND`` nodes
     or a side has no model of up to ``MAX_MODEL_SIZE`` elements (the caller searches the
     quantified way then). ``kept``: groundings kept across calls (:func:`_grounded`) and each
     formula's :func:`_binder_depths`."""
@@ -1186,8 +1188,10 @@ def _ground_models(c, s, u, decls: dict, premises: Sequence[Node], conclusion: N
 
     found: dict = {}
     try:
+        arities = [arity for _, arity, pred in decls.values() if not pred]
         for n in range(1, MAX_MODEL_SIZE + 1):
-            if guard.expired or sum(k * n ** d for d, k in enumerate(counts)) > MAX_GROUND:
+            size = sum(k * n ** d for d, k in enumerate(counts)) + sum(n ** (a + 1) for a in arities)
+            if guard.expired or size > MAX_GROUND:
                 return None
             elems = [own(mk_const(f"!e{i}", u)) for i in range(n)]
             facts = _grounded(list(premises) + [conclusion], c, u, raw, elems, free, kept)

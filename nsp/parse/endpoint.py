@@ -51,7 +51,8 @@ class EndpointBackend(Generator):
     ``api``: ``completions`` (prompt in, text out) or ``chat`` (the prompt as one user message).
     ``concurrency``: requests in flight. ``retries``: extra attempts per request after a
     retryable failure, waiting ``backoff * 2**i`` s (times a jitter in [0.5, 1)), or what
-    ``Retry-After`` says, at most ``max_wait`` s in all per request. ``max_n``: choices one
+    ``Retry-After`` says, at most ``max_wait`` s in all per request (a ``Retry-After`` beyond
+    what is left of it ends the request at once: an earlier retry would be refused again). ``max_n``: choices one
     request may ask for (llama.cpp's server takes only ``n = 1``: the default when a grammar goes
     in llama.cpp's style); more are asked for in further requests. ``grammar``: a grammar text the server constrains decoding with, sent as
     ``grammar_style`` says (:data:`GRAMMAR_STYLES`); ``formulas``: nsp's own formula grammars
@@ -195,7 +196,7 @@ class EndpointBackend(Generator):
         waited, attempts, last, reached = 0.0, 0, "", True
         while True:
             attempts += 1
-            wait = None
+            wait, told = None, False  # told: the server said how long (Retry-After)
             try:
                 r = self.client.post(self.url, json=body)
             except self._httpx.TransportError as e:  # connection errors and timeouts
@@ -209,10 +210,14 @@ class EndpointBackend(Generator):
                 if r.status_code < 500 and r.status_code not in (408, 429):
                     raise BackendError(f"{self.url} answered {last}")
                 wait = retry_after(r.headers.get("Retry-After"))
+                told = wait is not None
             if wait is None:
                 wait = self.backoff * 2 ** (attempts - 1) * (0.5 + rng.random() / 2)
             budget = self.max_wait - waited
             if attempts > self.retries or (wait > 0 and budget <= 0):
+                break
+            if told and wait > budget:  # sooner than the server asked would only be refused again
+                last += f" (it asks to retry after {wait:.1f} s; {max(budget, 0):.1f} s of max_wait left)"
                 break
             wait = min(wait, budget)
             if abort.wait(wait):
