@@ -93,6 +93,19 @@ def test_rlimit_bounds_checks_and_the_wall_clock_is_a_named_guard():
     assert guarded.outcome is Outcome.UNKNOWN and HANG_GUARD in guarded.reason
 
 
+def _same_in_any_order(answers, items: list, seed: int) -> dict:
+    """``answers(indices)`` for the items forward; asserts the same answers shuffled and split
+    over two processes (spawned: a fresh per-thread solver each), and returns them."""
+    forward = answers(items)
+    shuffled = items[:]
+    random.Random(seed).shuffle(shuffled)
+    assert answers(shuffled) == forward
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        halves = list(pool.map(answers, [shuffled[::2], shuffled[1::2]]))
+    assert {**halves[0], **halves[1]} == forward
+    return forward
+
+
 def _verdicts(indices):
     out = {}
     for i in indices:
@@ -104,14 +117,8 @@ def _verdicts(indices):
 
 def test_outputs_do_not_depend_on_the_order_of_items_or_workers():
     items = list(range(60))
-    forward = _verdicts(items)
-    shuffled = items[:]
-    random.Random(7).shuffle(shuffled)
-    assert _verdicts(shuffled) == forward
+    forward = _same_in_any_order(_verdicts, items, 7)
     assert _verdicts(list(reversed(items))) == forward
-    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        halves = list(pool.map(_verdicts, [shuffled[::2], shuffled[1::2]]))
-    assert {**halves[0], **halves[1]} == forward
 
 
 def _quick_verdicts(indices) -> dict:
@@ -155,13 +162,7 @@ def test_a_problems_own_core_is_the_same_on_either_solver_in_any_order(monkeypat
     from provers import z3_bridge
 
     items = list(range(150))
-    forward = _own_cores(items)
-    shuffled = items[:]
-    random.Random(5).shuffle(shuffled)
-    assert _own_cores(shuffled) == forward
-    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        halves = list(pool.map(_own_cores, [shuffled[::2], shuffled[1::2]]))
-    assert {**halves[0], **halves[1]} == forward
+    forward = _same_in_any_order(_own_cores, items, 5)
     plain = {i: decide(random_problem(i).premises, random_problem(i).conclusion, timeout=20, explain=False).outcome
              for i in items}
     assert {i: o for i, (o, _) in forward.items()} == plain
@@ -335,13 +336,7 @@ def test_explanations_are_the_same_on_every_path_in_any_order(monkeypatch):
     from provers import z3_bridge
 
     items = list(range(80))
-    forward = _explained(items)
-    shuffled = items[:]
-    random.Random(3).shuffle(shuffled)
-    assert _explained(shuffled) == forward
-    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        halves = list(pool.map(_explained, [shuffled[::2], shuffled[1::2]]))
-    assert {**halves[0], **halves[1]} == forward
+    forward = _same_in_any_order(_explained, items, 3)
     outcomes = {o for o, *_ in forward.values()}
     assert outcomes >= {Outcome.TRUE, Outcome.FALSE, Outcome.UNCERTAIN, Outcome.INCONSISTENT}
     with monkeypatch.context() as m:
