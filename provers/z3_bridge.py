@@ -325,6 +325,10 @@ class Session:
     def flag(self, name: str):
         return z3.Bool(name, self.ctx)
 
+    def raw_decls(self) -> dict:
+        """name -> (func decl AST, arity, is a predicate) of the symbols translated so far."""
+        return {name: (d.ast, d.arity(), d.range() != self.sort) for name, d in self.decls.items()}
+
     # ---- checks
 
     def _limit(self, s: z3.Solver, rlimit: int | None, guard: _Budget | None) -> tuple[int, int]:
@@ -354,11 +358,8 @@ class Session:
         if guard is not None and guard.expired:
             return z3.unknown, f"{HANG_GUARD} ({guard.seconds:g} s): timeout"
         rl, ms = self._limit(s, rlimit, guard)
-        self.checks += 1
         start = time.monotonic()
-        n = len(assumptions)  # z3's Solver.check, without its per-literal Python sort checks
-        lits = (z3core.Ast * n)(*[a.as_ast() for a in assumptions])
-        r = z3.CheckSatResult(z3core.Z3_solver_check_assumptions(self.ctx.ref(), s.solver, n, lits))
+        r = z3.CheckSatResult(self._call(s, [a.as_ast() for a in assumptions]))
         ran = time.monotonic() - start  # Z3's timer starts inside the call: it fired only if ran >= ms
         if self.track_cost:
             total = _rlimit_count(s)
@@ -374,10 +375,13 @@ class Session:
         if guard is not None and guard.expired:
             return 0
         self._limit(solver, rlimit, guard)
+        return self._call(solver, [a.as_ast() for a in assumptions] + list(lits))
+
+    def _call(self, solver: z3.Solver, asts: list) -> int:
+        """Z3_lbool of one check under the assumption ASTs (z3's Solver.check without its
+        per-literal Python sort checks), counted."""
         self.checks += 1
-        asts = [a.as_ast() for a in assumptions] + list(lits)
-        n = len(asts)
-        return z3core.Z3_solver_check_assumptions(self.ctx.ref(), solver.solver, n, (z3core.Ast * n)(*asts))
+        return z3core.Z3_solver_check_assumptions(self.ctx.ref(), solver.solver, len(asts), _arr(asts))
 
     @contextmanager
     def scope(self, *facts):
@@ -558,14 +562,12 @@ class _Item:
         index = {f.get_id(): i for i, f in enumerate(self.flags)}  # ASTs are hash-consed: one id per flag
         return _core_indices(self.session.ctx.ref(), self.session.solver.solver, index)
 
-    def own_core(self, side: str | None) -> tuple[int, ...] | None:
-        """The problem's own minimal core of ``side`` (:func:`_deletion_core`: deletion in index
-        order from all premises), or None when not unsat within the budget. A check left open
-        keeps its premise."""
+    def own_core(self, side: str | None) -> tuple[int, ...]:
+        """The problem's own minimal core of ``side``, which the caller found unsat
+        (:func:`_deletion_core`: deletion in index order from all premises; the core of a first
+        check under assumptions only spares checks). A check left open keeps its premise."""
         self._assume()
-        r, _ = self._under(side)
-        if r != z3.unsat:
-            return None
+        first = self.last_core() if self._under(side)[0] == z3.unsat else set(range(len(self.prem)))
 
         def check(kept: list[int]):
             if self.guard.expired:
@@ -575,7 +577,7 @@ class _Item:
                 return -1, self.last_core()
             return (1 if r == z3.sat else 0), None
 
-        return _deletion_core(len(self.prem), self.last_core(), check)
+        return _deletion_core(len(self.prem), first, check)
 
     def ground_models(self) -> tuple[Model, Model] | None:
         """:func:`_ground_models` of the item on a new solver of its session, each check under
@@ -587,9 +589,8 @@ class _Item:
             r = session.check_raw((), lits, self.rlimit, self.guard, s)
             return None if r == 0 else r
 
-        decls = {name: (d.ast, d.arity(), d.range() != session.sort) for name, d in session.decls.items()}
-        return _ground_models(session.ctx.ref(), s.solver, session.sort.ast, decls, self.premises, self.conclusion,
-                              check, self.guard)
+        return _ground_models(session.ctx.ref(), s.solver, session.sort.ast, session.raw_decls(), self.premises,
+                              self.conclusion, check, self.guard)
 
     def small_model(self, side: str | None, max_size: int = MAX_MODEL_SIZE) -> Model | None:
         """The least model (:func:`_least_model`) of the smallest size, at most ``max_size``
@@ -605,8 +606,24 @@ class _Item:
         assumptions = self.flags + ([lit] if lit is not None else [])
         first = min(self.rlimit, FIRST_TRY_RLIMIT) if self.rlimit else FIRST_TRY_RLIMIT
         x = z3.Const("!x", sort)
-        decls = {name: (d.ast, d.arity(), d.range() != sort) for name, d in session.decls.items()}
+        decls = session.raw_decls()
         smallest = True  # every size below n was found empty
+
+        def least(s: z3.Solver, assume: list, rlimit: int | None, half: _Budget, n: int, smallest: bool):
+            """The least model of size n on ``s`` (its last check: sat) when n is the smallest
+            size, else (or when the search gives up) Z3's own there."""
+            def check(lits):
+                r = session.check_raw(assume, lits, rlimit, half, s)
+                return None if r == 0 else r
+
+            if smallest:
+                found = _least_model(session.ctx.ref(), s.solver, sort.ast, decls, n, check)
+                if found is not None:
+                    return found
+                if session.check(assume, rlimit, half, solver=s)[0] != z3.sat:  # the search's checks replaced the model
+                    return None
+            return _extract(session, s.model())
+
         for n in range(1, max_size + 1):
             if self.guard.expired:
                 return None
@@ -616,28 +633,12 @@ class _Item:
             with session.scope(bound):
                 r, _ = session.check(assumptions, first, half)
                 if r == z3.sat:
-                    def check(lits):
-                        r = session.check_raw(assumptions, lits, first, half, session.solver)
-                        return None if r == 0 else r
-
-                    found = _least_model(session.ctx.ref(), session.solver.solver, sort.ast, decls, n, check) if smallest else None
-                    if found is not None:
-                        return found
-                    session.check(assumptions, first, half)
-                    return _extract(session, session.solver.model())
+                    return least(session.solver, assumptions, first, half, n, smallest)
             if r == z3.unknown and not half.expired:
                 s = session.fresh(*self.facts(side), bound)
                 r = session.check((), self.rlimit, half, solver=s)[0]
                 if r == z3.sat:
-                    def check(lits, s=s):
-                        r = session.check_raw((), lits, self.rlimit, half, s)
-                        return None if r == 0 else r
-
-                    found = _least_model(session.ctx.ref(), s.solver, sort.ast, decls, n, check) if smallest else None
-                    if found is not None:
-                        return found
-                    session.check((), self.rlimit, half, solver=s)
-                    return _extract(session, s.model())
+                    return least(s, [], self.rlimit, half, n, smallest)
             smallest = smallest and r == z3.unsat
         s = session.fresh(*self.facts(side))
         r, _ = session.check((), self.rlimit, self.guard, solver=s)
@@ -800,13 +801,8 @@ class _Quick:
         self.grounds.clear()
 
     def limit(self, rlimit: int, guard: _Budget) -> None:
-        """The check's limits; the hang guard is set again when the time left is less than half
-        or more than twice the one set (setting parameters costs a call)."""
-        ms = guard.ms()
-        old = self.limits
-        if old is None or old[0] != rlimit or not old[1] // 2 <= ms <= 2 * old[1]:
-            self.solver.set(random_seed=0, rlimit=rlimit, timeout=ms)
-            self.limits = (rlimit, ms)
+        """The check's limits (:func:`_renew_limits`)."""
+        self.limits = _renew_limits(self.solver, self.limits, rlimit, guard)
 
     def check(self, assumptions: Sequence = ()) -> int:
         """Z3_lbool of the solver's assertions under the assumption ASTs."""
@@ -933,11 +929,7 @@ class _Quick:
         a fraction of the general one's), made once, with this check's limits."""
         if self.ground is None:
             self.ground = z3.SolverFor("QF_UF", ctx=self.ctx)
-        ms = guard.ms()
-        old = self.ground_limits
-        if old is None or old[0] != rlimit or not old[1] // 2 <= ms <= 2 * old[1]:
-            self.ground.set(random_seed=0, rlimit=rlimit, timeout=ms)
-            self.ground_limits = (rlimit, ms)
+        self.ground_limits = _renew_limits(self.ground, self.ground_limits, rlimit, guard)
         return self.ground.solver
 
     def decls_of(self, formulas: Sequence[Node]) -> dict:
@@ -1016,6 +1008,17 @@ class _Quick:
             z3core.Z3_solver_pop(c, s, 1)
             for a in asts:
                 z3core.Z3_dec_ref(c, a)
+
+
+def _renew_limits(solver: z3.Solver, old: tuple | None, rlimit: int, guard: _Budget) -> tuple:
+    """The (rlimit, timeout ms) set on a kept solver for a check: the hang guard is set again only
+    when the time left is less than half or more than twice the one set (setting parameters
+    costs a call); ``old``: the pair set before (None: none)."""
+    ms = guard.ms()
+    if old is None or old[0] != rlimit or not old[1] // 2 <= ms <= 2 * old[1]:
+        solver.set(random_seed=0, rlimit=rlimit, timeout=ms)
+        return rlimit, ms
+    return old
 
 
 def _backbone_search(value: list[bool], flip) -> list[tuple[int, bool]] | None:
@@ -1521,17 +1524,7 @@ def minimal_core(premises: Sequence[Node], goal: Node, timeout: float = 10.0,
     r, why = item.check("neg")
     if r != z3.unsat:
         return Entailment(False if r == z3.sat else None, None, why)
-    item._assume()
-
-    def check(kept: list[int]):
-        if guard.expired:
-            return 0, None
-        r = item._under("neg", kept)[0]
-        if r == z3.unsat:
-            return -1, item.last_core()
-        return (1 if r == z3.sat else 0), None
-
-    return Entailment(True, _deletion_core(len(item.prem), set(range(len(item.prem))), check))
+    return Entailment(True, item.own_core("neg"))
 
 
 @holding

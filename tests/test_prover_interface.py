@@ -3,6 +3,7 @@ results that do not depend on the order items are decided in."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import shutil
@@ -301,7 +302,6 @@ def _holds(f, m, env=None) -> bool:
     if k == "not":
         return not _holds(f.children[0], m, env)
     if k in ("forall", "exists"):
-        import itertools
         test = all if k == "forall" else any
         return test(_holds(f.children[0], m, {**env, **dict(zip(f.payload, vals))})
                     for vals in itertools.product(m.domain, repeat=len(f.payload)))

@@ -217,7 +217,7 @@ class EndpointBackend(Generator):
             if attempts > self.retries or (wait > 0 and budget <= 0):
                 break
             if told and wait > budget:  # sooner than the server asked would only be refused again
-                last += f" (it asks to retry after {wait:.1f} s; {max(budget, 0):.1f} s of max_wait left)"
+                last += f" (it asks to retry after {wait:.1f} s; {budget:.1f} s of max_wait left)"
                 break
             wait = min(wait, budget)
             if abort.wait(wait):
