@@ -3,9 +3,10 @@
 Two checks decide every case: premises ∧ ¬conclusion (unsat: True) and premises ∧ conclusion
 (unsat: False); both unsat means the premises are Inconsistent, both sat means Uncertain.
 Explanations (``decide(explain=True)``): the problem's own minimal core over the premises, and
-for Uncertain the least model of each side (:func:`_least_model`: the smallest size, then each
-table entry's first possible value), found on groundings over 1, 2, ... elements
-(:func:`_ground_models`), else with a quantified bound on the domain. Two kinds of core:
+for Uncertain the least model of each side (the smallest size, then each table entry's first
+possible value), found by SAT on groundings over 1, 2, ... elements
+(:func:`provers.finite.least_models`), else by :func:`_least_model` on Z3 with a quantified bound
+on the domain. Two kinds of core:
 ``decide(cores=True)`` minimises the core Z3 finds first (so it depends on Z3's search; recorded
 synth theorems depend on it); explanations, :func:`decide_core` and ``entails(used=True)`` give
 the problem's own core, deletion in index order from all premises (:func:`_deletion_core`). Own
@@ -54,14 +55,13 @@ from nsp.logic.analysis import signature
 from nsp.logic.ir import Node
 from nsp.logic.walk import Descend, Done, scoped
 from provers.base import Entailment
+from provers.finite import MAX_MODEL_SIZE, MAX_TABLE, least_models
 from provers.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT, HANG_GUARD
 from provers.outcome import Model, Outcome, Verdict
 
 PROVER = "z3"
 FIRST_TRY_RLIMIT = 100_000  # the incremental check's budget (99.9 % of checks need < 30,000)
 QUICK_RLIMIT = 20_000  # the per-thread solver's budget per check (0.3 % of FOLIO problems need more)
-MAX_MODEL_SIZE = 6
-MAX_TABLE = 4096  # largest predicate/function table listed in a model
 
 
 class _Budget:
@@ -580,17 +580,9 @@ class _Item:
         return _deletion_core(len(self.prem), first, check)
 
     def ground_models(self) -> tuple[Model, Model] | None:
-        """:func:`_ground_models` of the item on a new solver of its session, each check under
-        the item's rlimit (None: it gave up; :meth:`small_model` searches then)."""
-        session = self.session
-        s = session._new_solver()
-
-        def check(lits):
-            r = session.check_raw((), lits, self.rlimit, self.guard, s)
-            return None if r == 0 else r
-
-        return _ground_models(session.ctx.ref(), s.solver, session.sort.ast, session.raw_decls(), self.premises,
-                              self.conclusion, check, self.guard)
+        """:func:`provers.finite.least_models` of the item within its hang guard (None: it gave
+        up; :meth:`small_model` searches then)."""
+        return least_models(self.premises, self.conclusion, lambda: self.guard.expired)
 
     def small_model(self, side: str | None, max_size: int = MAX_MODEL_SIZE) -> Model | None:
         """The least model (:func:`_least_model`) of the smallest size, at most ``max_size``
@@ -705,9 +697,6 @@ class _Quick:
         self.sort = z3.DeclareSort("U", self.ctx)
         self.u = self.sort.ast
         self.solver = z3.Solver(ctx=self.ctx)
-        self.ground = None  # the QF_UF solver for groundings (least models), made when first needed
-        self.grounds: dict = {}  # (IR node, size) -> its grounding's AST; IR node -> its binder depths
-        self.ground_limits: tuple | None = None
         self.s = self.solver.solver
         self.lits = [z3.Bool("!n", self.ctx), z3.Bool("!c", self.ctx)]  # kept alive with the session
         self.lit_asts = [x.as_ast() for x in self.lits]
@@ -794,12 +783,6 @@ class _Quick:
             z3core.Z3_dec_ref(self.c, a)
         self.cache.clear()
 
-    def _drop_grounds(self) -> None:
-        for key, a in self.grounds.items():
-            if isinstance(key, tuple):  # (formula, size) -> AST; formula -> binder depths
-                z3core.Z3_dec_ref(self.c, a)
-        self.grounds.clear()
-
     def limit(self, rlimit: int, guard: _Budget) -> None:
         """The check's limits (:func:`_renew_limits`)."""
         self.limits = _renew_limits(self.solver, self.limits, rlimit, guard)
@@ -843,7 +826,7 @@ class _Quick:
         (-1, 1) ``used`` is the :func:`_deletion_core` of premises ∧ ¬conclusion (None: a check
         left open). ``explain``: also the deletion core of premises ∧ conclusion for False and of
         the premises alone for Inconsistent, and for Uncertain the least models of both sides
-        (:func:`_ground_models`, after the problem's scope is popped); None when any of their
+        (:func:`provers.finite.least_models`); None when any of their
         checks is left open (only the isolated path's answer is then the answer)."""
         core = core or explain
         c, s = self.c, self.s
@@ -906,42 +889,11 @@ class _Quick:
             for a in asts:
                 dec(c, a)
         if explain and tuple(out) == (1, 1):
-            g = self.ground_solver(rlimit, guard)
-
-            def check(lits):
-                if guard.expired:
-                    return None
-                n = len(lits)
-                r = z3core.Z3_solver_check_assumptions(c, g, n, _arr(lits))
-                return None if r == 0 else r
-
-            if len(self.grounds) > self.MAX_CACHE:
-                self._drop_grounds()
-            models = _ground_models(c, g, self.u, self.decls_of(formulas), premises, conclusion, check, guard,
-                                    self.grounds)
+            models = least_models(premises, conclusion, lambda: guard.expired)
             if models is None:
                 return None
             countermodel, model = models
         return out[0], out[1], used, countermodel, model
-
-    def ground_solver(self, rlimit: int, guard: _Budget):
-        """The raw solver for groundings (quantifier-free: Z3's QF_UF solver, whose checks cost
-        a fraction of the general one's), made once, with this check's limits."""
-        if self.ground is None:
-            self.ground = z3.SolverFor("QF_UF", ctx=self.ctx)
-        self.ground_limits = _renew_limits(self.ground, self.ground_limits, rlimit, guard)
-        return self.ground.solver
-
-    def decls_of(self, formulas: Sequence[Node]) -> dict:
-        """name -> (func decl AST, arity, is a predicate) of the formulas' symbols (translated
-        already by :meth:`asts`)."""
-        out = {}
-        for f in formulas:
-            entry = self.cache.get(f)
-            for name, sym in (entry[1] if entry is not None else signature([f])).items():
-                pred = sym.kind == "predicate"
-                out[name] = (self.decls[(sym.name, sym.arity, pred)].ast, sym.arity, pred)
-        return out
 
     def core(self, premises: Sequence[Node], goal: Node, rlimit: int, guard: _Budget):
         """Is premises ∧ ¬goal unsat, and its :func:`_deletion_core`, on this solver (in a
@@ -1072,172 +1024,6 @@ def _deletion_core(n: int, core: set[int], check) -> tuple[int, ...] | None:
             core = set(trial) if found is None else found
         kept = trial
     return tuple(kept)
-
-
-MAX_GROUND = 50_000  # largest grounding (nodes) the least-model search builds
-
-
-def _binder_depths(formulas: Sequence[Node]) -> list[int]:
-    """How many nodes of the formulas lie under how many bound variables (index: that number):
-    a grounding over n elements has ``sum(count * n ** depth)`` nodes."""
-    counts: list[int] = []
-
-    def visit(n: Node, depth: int):
-        while len(counts) <= depth:
-            counts.append(0)
-        counts[depth] += 1
-        if not n.children:
-            return Done(None)
-        inner = depth + len(n.payload) if n.kind in ("forall", "exists") else depth
-        return Descend((inner,) * len(n.children), lambda cs: None)
-
-    for f in formulas:
-        scoped(f, 0, visit)
-    return counts
-
-
-def _ground(formulas: Sequence[Node], c, u, raw: dict, elems: list, free) -> list:
-    """The formulas as quantifier-free ASTs over the element ASTs ``elems``: ∀ a conjunction
-    and ∃ a disjunction of the body with its variables set to each tuple of elements (what
-    they mean in a model whose domain is exactly ``elems``). Each AST is reference-counted
-    once (the caller releases them). ``free(name)``: the AST of a free variable."""
-    inc = z3core.Z3_inc_ref
-
-    def symbol(name):  # no quantifier is built
-        raise AssertionError(name)
-
-    def visit(n: Node, env: dict):
-        if n.kind == "var":
-            a = env[n.payload] if n.payload in env else free(n.payload)
-            inc(c, a)
-            return Done(a)
-        if n.kind in ("forall", "exists"):
-            parts = []
-            for values in itertools.product(elems, repeat=len(n.payload)):
-                inner = dict(env)
-                inner.update(zip(n.payload, values))
-                parts.append(scoped(n.children[0], inner, visit))
-            join = z3core.Z3_mk_and if n.kind == "forall" else z3core.Z3_mk_or
-            a = join(c, len(parts), _arr(parts)) if len(parts) > 1 else parts[0]
-            if len(parts) > 1:
-                inc(c, a)
-                for x in parts:
-                    z3core.Z3_dec_ref(c, x)
-            return Done(a)
-        if not n.children:
-            return Done(_build(c, raw, u, symbol, n, []))
-        return Descend((env,) * len(n.children), lambda cs, n=n: _build(c, raw, u, symbol, n, cs))
-
-    return [scoped(f, {}, visit) for f in formulas]
-
-
-def _grounded(formulas: Sequence[Node], c, u, raw: dict, elems: list, free, kept: dict | None) -> list:
-    """:func:`_ground` of the formulas, each kept per (formula, size) in ``kept`` (it holds one
-    reference per entry) when given; each AST returned is reference-counted once more."""
-    if kept is None:
-        return _ground(formulas, c, u, raw, elems, free)
-    n = len(elems)
-    missing = [f for f in dict.fromkeys(formulas) if (f, n) not in kept]
-    for f, a in zip(missing, _ground(missing, c, u, raw, elems, free) if missing else ()):
-        kept[(f, n)] = a
-    out = [kept[(f, n)] for f in formulas]
-    for a in out:
-        z3core.Z3_inc_ref(c, a)
-    return out
-
-
-def _ground_models(c, s, u, decls: dict, premises: Sequence[Node], conclusion: Node, check,
-                   guard: _Budget, kept: dict | None = None) -> tuple[Model, Model] | None:
-    """The least models (:func:`_least_model`), each of its smallest size up to
-    ``MAX_MODEL_SIZE``, of premises ∧ ¬conclusion and of premises ∧ conclusion, searched on
-    groundings (:func:`_ground`) on solver ``s`` (one push/pop scope per size): the domain is
-    the pairwise distinct elements ``!e0 ..``, every constant and function value one of them,
-    and the conclusion and its negation behind the literals ``!gp`` and ``!gn``. Quantifier-free
-    checks decide fast where the quantified ones of the same question need model-based
-    instantiation. ``check(lits)``: the solver's check under the literal ASTs (-1, 1, or None
-    to give up). None when a check is left open, a grounding (with the constraints that keep each
-    constant's and function's value in the domain) would exceed ``MAX_GROUND`` nodes
-    or a side has no model of up to ``MAX_MODEL_SIZE`` elements (the caller searches the
-    quantified way then). ``kept``: groundings kept across calls (:func:`_grounded`) and each
-    formula's :func:`_binder_depths`."""
-    inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
-    counts: list[int] = []
-    for f in list(premises) + [conclusion]:
-        got = kept.get(f) if kept is not None else None
-        if got is None:
-            got = _binder_depths([f])
-            if kept is not None:
-                kept[f] = got
-        counts = [a + b for a, b in itertools.zip_longest(counts, got, fillvalue=0)]
-    raw = {name: d for name, (d, _, _) in decls.items()}
-    held: list = []
-
-    def own(a):
-        inc(c, a)
-        held.append(a)
-        return a
-
-    def mk_const(name: str, sort):
-        return z3core.Z3_mk_const(c, z3core.Z3_mk_string_symbol(c, name), sort)
-
-    boolean = z3core.Z3_mk_bool_sort(c)
-    gn, gp = own(mk_const("!gn", boolean)), own(mk_const("!gp", boolean))
-    frees: dict = {}
-
-    def free(name: str):
-        if name not in frees:
-            frees[name] = own(mk_const(f"?{name}", u))
-        return frees[name]
-
-    found: dict = {}
-    try:
-        arities = [arity for _, arity, pred in decls.values() if not pred]
-        for n in range(1, MAX_MODEL_SIZE + 1):
-            size = sum(k * n ** d for d, k in enumerate(counts)) + sum(n ** (a + 1) for a in arities)
-            if guard.expired or size > MAX_GROUND:
-                return None
-            elems = [own(mk_const(f"!e{i}", u)) for i in range(n)]
-            facts = _grounded(list(premises) + [conclusion], c, u, raw, elems, free, kept)
-            held.extend(facts)
-            conc = facts[-1]
-            extra = [own(z3core.Z3_mk_implies(c, gn, own(z3core.Z3_mk_not(c, conc)))),
-                     own(z3core.Z3_mk_implies(c, gp, conc))]
-            if n > 1:
-                extra.append(own(z3core.Z3_mk_distinct(c, n, _arr(elems))))
-            terms = list(frees.values())
-            for name, (d, arity, pred) in decls.items():
-                if not pred:
-                    for args in itertools.product(elems, repeat=arity):
-                        terms.append(own(z3core.Z3_mk_app(c, d, arity, _arr(list(args)) if arity else None)))
-            for t in terms:
-                extra.append(own(z3core.Z3_mk_or(c, n, _arr([own(z3core.Z3_mk_eq(c, t, e)) for e in elems]))))
-            z3core.Z3_solver_push(c, s)
-            try:
-                for a in facts[:-1] + extra:
-                    z3core.Z3_solver_assert(c, s, a)
-                for side, lit in (("neg", gn), ("pos", gp)):
-                    if side in found:
-                        continue
-                    z3core.Z3_solver_push(c, s)  # the side's settled entries
-                    try:
-                        r = check([lit])
-                        if r == 1:
-                            r = _least_model(c, s, u, decls, n, lambda lits, lit=lit: check([lit] + lits),
-                                             lambda a: z3core.Z3_solver_assert(c, s, a))
-                    finally:
-                        z3core.Z3_solver_pop(c, s, 1)
-                    if r is None:
-                        return None
-                    if isinstance(r, Model):
-                        found[side] = r
-            finally:
-                z3core.Z3_solver_pop(c, s, 1)
-            if len(found) == 2:
-                return found["neg"], found["pos"]
-        return None
-    finally:
-        for a in held:
-            dec(c, a)
 
 
 def _least_model(c, s, sort, decls: dict, n: int, check, fix=None) -> Model | None:

@@ -342,7 +342,7 @@ def test_explanations_are_the_same_on_every_path_in_any_order(monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(z3_bridge._Quick, "wanted", lambda self: False)  # a fresh session per problem
         assert _explained(items) == forward
-        m.setattr(z3_bridge, "_ground_models", lambda *a, **k: None)  # the quantified search only
+        m.setattr(z3_bridge, "least_models", lambda *a, **k: None)  # the quantified search only
         assert _explained(items) == forward
     z = Z3Prover(timeout=20)
     for i, (outcome, used, cm, model) in forward.items():
@@ -359,6 +359,70 @@ def test_explanations_are_the_same_on_every_path_in_any_order(monkeypatch):
                 assert all(_holds(f, m) for f in [*p.premises, goal]), i
                 n = len(m.domain)  # the smallest size: none with one element fewer
                 assert n == 1 or z.entails([*p.premises, goal], Not(_at_most(n - 1))).proved is True
+
+
+_FINITE_CASES = [  # functions (nested), equality, iff/xor, a 0-ary predicate, models of 2 and 3 elements
+    (["∀x (P(x) → P(f(x)))", "P(a)", "¬(f(f(a)) = a)"], "P(f(b))"),
+    (["∀x ∀y (R(x, y) → R(y, x))", "R(a, g(a, b))", "a ≠ b"], "R(b, a)"),
+    (["P(a) ↔ ¬Q(b)", "P(a) ⊕ R(a)", "S"], "Q(a) ∧ S"),
+    (["∃x ∃y ∃z (x ≠ y ∧ y ≠ z ∧ x ≠ z)", "∀x (P(x) ∨ Q(x))"], "∃x (P(x) ∧ Q(x))"),
+    (["∀x ∃y (L(x, y) ∧ x ≠ y)", "L(a, a) → M"], "M"),
+]
+
+
+def test_sat_least_models_are_those_of_the_quantified_search(monkeypatch):
+    """provers/finite.py (SAT on groundings) and the quantified search on Z3 are separate
+    implementations of one definition: on problems with functions, equality, iff/xor and
+    models of several sizes they give the same least models, each a model of its side, of the
+    smallest size."""
+    from provers import finite, z3_bridge
+
+    z = Z3Prover(timeout=20)
+    sizes, functions = set(), False
+    for premises, conclusion in _FINITE_CASES:
+        p = _p(premises, conclusion)
+        got = finite.least_models(p.premises, p.conclusion)
+        assert got is not None, premises
+        with monkeypatch.context() as m:
+            m.setattr(z3_bridge._Quick, "wanted", lambda self: False)
+            m.setattr(z3_bridge, "least_models", lambda *a, **k: None)
+            v = decide(p.premises, p.conclusion, timeout=20, explain=True)
+        assert v.outcome is Outcome.UNCERTAIN
+        assert (v.countermodel, v.model) == got, premises
+        for table, goal in zip(got, (Not(p.conclusion), p.conclusion)):
+            assert all(_holds(f, table) for f in [*p.premises, goal]), premises
+            n = len(table.domain)
+            assert n == 1 or z.entails([*p.premises, goal], Not(_at_most(n - 1))).proved is True
+            sizes.add(n)
+            functions = functions or any(table.functions.values())
+    assert sizes >= {1, 2, 3} and functions
+
+
+def test_sat_least_models_give_up_past_their_bounds_and_decide_searches_on(monkeypatch):
+    """A grounding over ``MAX_GROUND`` nodes, or a SAT call past its conflict budget, gives
+    None (never a wrong model); decide then finds the same least models the quantified way."""
+    from pysat.solvers import Solver
+
+    from provers import finite
+
+    p = _p(_FINITE_CASES[1][0], _FINITE_CASES[1][1])
+    want = decide(p.premises, p.conclusion, explain=True)
+    monkeypatch.setattr(finite, "MAX_GROUND", 10)
+    assert finite.least_models(p.premises, p.conclusion) is None
+    again = decide(p.premises, p.conclusion, explain=True)
+    assert (again.countermodel, again.model) == (want.countermodel, want.model)
+    monkeypatch.undo()
+    # pigeonhole: 7 pigeons in 6 holes needs many conflicts; a budget of 10 leaves it open
+    var = {(i, j): 6 * i + j + 1 for i in range(7) for j in range(6)}
+    clauses = [[var[i, j] for j in range(6)] for i in range(7)]
+    clauses += [[-var[i, j], -var[k, j]] for j in range(6) for i in range(7) for k in range(i + 1, 7)]
+    monkeypatch.setattr(finite, "CONFLICT_BUDGET", 10)
+    sat = finite._Sat(clauses)
+    with pytest.raises(finite.Open):
+        sat.solve([])
+    sat.close()
+    with Solver(name=finite.SAT_SOLVER, bootstrap_with=clauses) as full:
+        assert full.solve() is False
 
 
 def test_least_models_take_each_entrys_first_possible_value():
