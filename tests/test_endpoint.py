@@ -140,6 +140,41 @@ def test_timeout_is_retried_then_fails():
     assert len(srv.requests) == 2
 
 
+class TricklingServer(LoopbackServer):
+    """Answers 200 with a valid body, one byte every ``pause`` seconds: each read is quick, the
+    whole answer is not."""
+
+    def __init__(self, pause: float):
+        self.requests = 0
+        outer = self
+
+        class Handler(QuietHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                self.rfile.read(int(self.headers["Content-Length"]))
+                outer.requests += 1
+                data = json.dumps({"choices": choices(["P(a)"], chat=False)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                for i in range(len(data)):
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(pause)
+
+        self._serve(Handler, poll=0.02)
+
+
+def test_the_timeout_bounds_the_whole_request_not_each_read():
+    """httpx's timeouts bound each read; a server that trickles its answer byte by byte would
+    hold a request for as long as it likes. The back end's timeout bounds the whole request."""
+    with TricklingServer(pause=0.02) as srv:
+        # each byte comes 0.02 s after the last (well inside httpx's 0.3 s read timeout), the whole answer after ~1.4 s
+        with pytest.raises(BackendError, match=r"cannot reach .*gave up after 2 attempts.*no complete answer within 0.3 s"):
+            EndpointBackend(srv.url, retries=1, backoff=0.01, timeout=0.3).generate(["x"])
+        assert srv.requests == 2
+        assert EndpointBackend(srv.url, retries=0, timeout=30).generate(["x"]) == [["P(a)"]]
+
+
 def test_connection_refused_is_retried_then_fails():
     with ScriptedServer(echo) as srv:
         url = srv.url

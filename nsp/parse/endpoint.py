@@ -4,7 +4,8 @@
 Requests run concurrently (``concurrency`` in flight, one ``httpx.Client`` shared by a thread
 pool); results come back in prompt order and each request's seed depends only on its prompt and
 its place among that prompt's requests, never on scheduling. A request answered HTTP 429, 5xx or
-408, or lost to a connection error or a timeout, is retried with exponential backoff (jitter from
+408, or lost to a connection error or a timeout (``timeout`` bounds the whole request, from connecting
+to its last byte, so a server that trickles its answer times out too), is retried with exponential backoff (jitter from
 an RNG seeded by the request's seed; a ``Retry-After`` header wins), boundedly; other 4xx fail at
 once. Failures raise :class:`BackendError` with a one-line message.
 """
@@ -12,6 +13,7 @@ once. Failures raise :class:`BackendError` with a one-line message.
 from __future__ import annotations
 
 import email.utils
+import json
 import os
 import queue
 import random
@@ -89,7 +91,7 @@ class EndpointBackend(Generator):
             raise BadInput(f"endpoint URL {url!r}: not an http:// or https:// URL")
         if max_n is None and grammar_style == "llama.cpp" and (grammar is not None or formulas):
             max_n = 1  # llama-server answers n > 1 with HTTP 500 ("Only one completion choice is allowed")
-        self.api, self.model_name = api, model
+        self.api, self.model_name, self.timeout = api, model, timeout
         self.concurrency, self.retries, self.backoff, self.max_wait = concurrency, retries, backoff, max_wait
         self.max_n, self.grammar, self.grammar_style, self.formulas = max_n, grammar, grammar_style, formulas
         headers = {}
@@ -198,18 +200,18 @@ class EndpointBackend(Generator):
             attempts += 1
             wait, told = None, False  # told: the server said how long (Retry-After)
             try:
-                r = self.client.post(self.url, json=body)
+                status, headers, content = self._post(body)
             except self._httpx.TransportError as e:  # connection errors and timeouts
                 last, reached = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__, False
             except self._httpx.HTTPError as e:  # e.g. a body that does not decode: not worth a retry
                 raise BackendError(f"{self.url}: {type(e).__name__}: {e}") from None
             else:
-                if r.status_code == 200:
-                    return self._texts(r, stop)
-                last, reached = f"HTTP {r.status_code}: {_one_line(r.text)}", True
-                if r.status_code < 500 and r.status_code not in (408, 429):
+                if status == 200:
+                    return self._texts(content, stop)
+                last, reached = f"HTTP {status}: {_one_line(_text(content))}", True
+                if status < 500 and status not in (408, 429):
                     raise BackendError(f"{self.url} answered {last}")
-                wait = retry_after(r.headers.get("Retry-After"))
+                wait = retry_after(headers.get("Retry-After"))
                 told = wait is not None
             if wait is None:
                 wait = self.backoff * 2 ** (attempts - 1) * (0.5 + rng.random() / 2)
@@ -227,15 +229,30 @@ class EndpointBackend(Generator):
         raise BackendError(f"{where}: gave up after {attempts} attempt{'s' * (attempts > 1)}"
                            f" ({waited:.1f} s waiting); last: {last}")
 
-    def _texts(self, r, stop: tuple[str, ...]) -> list[str]:
+    def _post(self, body: dict):
+        """``(status, headers, content)`` of one POST. ``timeout`` bounds the whole request, not
+        only each phase as httpx's timeouts do: past it, the answer read so far is dropped and the
+        request ends as a timeout (``httpx.ReadTimeout``), to be retried like one."""
+        deadline = time.monotonic() + self.timeout
+        with self.client.stream("POST", self.url, json=body) as r:
+            chunks = []
+            for chunk in r.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    break
+            if time.monotonic() > deadline:
+                raise self._httpx.ReadTimeout(f"no complete answer within {self.timeout:g} s", request=r.request)
+            return r.status_code, r.headers, b"".join(chunks)
+
+    def _texts(self, content: bytes, stop: tuple[str, ...]) -> list[str]:
         try:
-            choices = sorted(r.json()["choices"], key=lambda c: c.get("index", 0))
+            choices = sorted(json.loads(content)["choices"], key=lambda c: c.get("index", 0))
             if self.api == "chat":
                 texts = [c["message"]["content"] or "" for c in choices]
             else:
                 texts = [c["text"] or "" for c in choices]  # null text: an empty completion
         except (ValueError, KeyError, TypeError, AttributeError) as e:
-            raise BackendError(f"{self.url} returned an unexpected body ({e!r}): {_one_line(r.text)}") from None
+            raise BackendError(f"{self.url} returned an unexpected body ({e!r}): {_one_line(_text(content))}") from None
         return [cut(t, stop) for t in texts]  # some servers ignore "stop"
 
 
@@ -244,6 +261,10 @@ def request_seed(seed: int, a: int, prompt: str) -> int:
     :func:`prompt_seed`; later ones are hashed with their number, so the requests of ``seed`` and
     of ``seed + 1`` (a new run, a repair round) share no seed, as ``prompt_seed(seed + a)`` would."""
     return prompt_seed(seed, prompt if a == 0 else f"{prompt}\x00{a}")
+
+
+def _text(content: bytes) -> str:
+    return content.decode("utf-8", "replace")
 
 
 def _one_line(text: str, limit: int = 200) -> str:
