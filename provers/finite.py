@@ -246,7 +246,7 @@ def least_models(premises: Sequence[Node], conclusion: Node, expired: Callable[[
                 if m is None and expired():
                     return None
                 if m is not None:
-                    found[side] = _model(n, order, table, entries, m, omitted)
+                    found[side] = table_model(n, order, table, entries, m, omitted)
         finally:
             sat.close()
         if len(found) == 2:
@@ -295,8 +295,12 @@ def _least(sat: _Sat, fixed: list[int], entries: list[tuple], expired: Callable[
     return vals
 
 
-def _model(n: int, order: list[str], table: dict, entries: list[tuple], vals: list[int],
-           omitted: tuple[str, ...]) -> Model:
+def table_model(n: int, order: list[str], table: dict, entries: list[tuple], vals: list[int],
+                omitted: tuple[str, ...]) -> Model:
+    """The :class:`Model` over ``e0 .. e(n-1)`` whose table entries (``(name, argument indices,
+    _, is a predicate)``, in order) take the values ``vals`` (element indices; 0/1 for a
+    predicate); ``table``: name -> (is a predicate, arity), listed in ``order``, except
+    ``omitted``."""
     domain = tuple(f"e{i}" for i in range(n))
     constants, functions, predicates = {}, {}, {}
     for name in order:

@@ -55,7 +55,7 @@ from nsp.logic.analysis import signature
 from nsp.logic.ir import Node
 from nsp.logic.walk import Descend, Done, scoped
 from provers.base import Entailment
-from provers.finite import MAX_MODEL_SIZE, MAX_TABLE, least_models
+from provers.finite import MAX_MODEL_SIZE, MAX_TABLE, least_models, table_model
 from provers.limits import DEFAULT_RLIMIT, DEFAULT_TIMEOUT, HANG_GUARD
 from provers.outcome import Model, Outcome, Verdict
 
@@ -1133,26 +1133,8 @@ def _least_model(c, s, sort, decls: dict, n: int, check, fix=None) -> Model | No
     finally:
         for a in held:
             dec(c, a)
-    domain = tuple(f"e{i}" for i in range(n))
-    constants, functions, predicates = {}, {}, {}
-    for name in order:
-        _, arity, pred = decls[name]
-        if name in omitted:
-            continue
-        if pred:
-            predicates[name] = []
-        elif arity:
-            functions[name] = []
-    for (name, args, _, pred), v in zip(entries, vals):
-        names = tuple(domain[a] for a in args)
-        if pred:
-            if v:
-                predicates[name].append(names)
-        elif args:
-            functions[name].append((names, domain[v]))
-        else:
-            constants[name] = domain[v]
-    return Model(domain, constants, functions, predicates, tuple(omitted))
+    kinds = {name: (pred, arity) for name, (_, arity, pred) in decls.items()}
+    return table_model(n, order, kinds, entries, vals, tuple(omitted))
 
 
 def _core_indices(c, s, index: dict) -> set[int]:
