@@ -126,7 +126,7 @@ class Grounding:
         """The value literals of a term: an element's index or a list already."""
         return self.elems[t] if type(t) is int else t
 
-    def formula(self, f: Node, free: Callable[[str], list[int]]) -> int:
+    def formula(self, f: Node, free: Callable[[str], object]) -> int:
         """The literal of formula ``f`` (its clauses added, its symbols noted in ``symbols``);
         ``free(name)``: a free variable's value. Raises :class:`TooLarge` past ``MAX_GROUND``
         nodes in all, RecursionError on a formula nested past Python's stack."""
@@ -211,13 +211,14 @@ def least_models(premises: Sequence[Node], conclusion: Node, expired: Callable[[
     """The least models (module docstring) of premises ∧ ¬conclusion and of premises ∧ conclusion,
     each of its smallest size up to ``MAX_MODEL_SIZE``; None when a side has none that small, a
     grounding would exceed ``MAX_GROUND`` nodes, a SAT call is left open or ``expired()`` (the
-    caller's clock) says stop."""
+    caller's clock) says stop. Each name must have one kind and arity across the formulas
+    (``decide`` has checked that before it asks)."""
     found: dict[str, Model] = {}
     for n in range(1, MAX_MODEL_SIZE + 1):
         if expired():
             return None
         g = Grounding(n)
-        frees: dict[str, list[int]] = {}
+        frees: dict = {}
 
         def free(name: str, g=g, frees=frees):
             if name not in frees:
