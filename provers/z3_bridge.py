@@ -1026,7 +1026,7 @@ def _deletion_core(n: int, core: set[int], check) -> tuple[int, ...] | None:
     return tuple(kept)
 
 
-def _least_model(c, s, sort, decls: dict, n: int, check, fix=None) -> Model | None:
+def _least_model(c, s, sort, decls: dict, n: int, check) -> Model | None:
     """The least model of size ``n`` of what solver ``s`` holds (its last check was sat; ``n``
     is the smallest size, so the bound's elements ``!e0 .. !e(n-1)`` are pairwise distinct and
     are the domain). Its entries, in order: the constants, the functions, then the predicates,
@@ -1039,8 +1039,8 @@ def _least_model(c, s, sort, decls: dict, n: int, check, fix=None) -> Model | No
     the same on any solver in any call order wherever every check decides. Checks: one per value
     tried before the current model's own, entry by entry; among the predicates, before each
     entry true in the current model (but not twice in a row), one asking whether any of the
-    entries still true can be false: when none can, all are settled at once. ``fix(lit)``: assert a settled entry's
-    literal on ``s`` (in a scope the caller pops) instead of passing it to every later check."""
+    entries still true can be false: when none can, all are settled at once. (The fallback of
+    :func:`provers.finite.least_models`, which finds the same model by SAT.)"""
     inc, dec = z3core.Z3_inc_ref, z3core.Z3_dec_ref
     held: list = []
     order = sorted(decls, key=lambda name: (2 if decls[name][2] else 1 if decls[name][1] else 0, name))
@@ -1126,10 +1126,7 @@ def _least_model(c, s, sort, decls: dict, n: int, check, fix=None) -> Model | No
                         return None
                     vals[k:] = [j] + rest
                     break
-            if fix is None:
-                fixed.append(lit(k, vals[k]))
-            elif k + 1 < len(entries) and any(vals[k + 1:]):  # later entries still to settle
-                fix(lit(k, vals[k]))
+            fixed.append(lit(k, vals[k]))
     finally:
         for a in held:
             dec(c, a)
