@@ -106,11 +106,13 @@ def _confusion(rows):
 
 
 @pytest.mark.parametrize("name, limit", [("folio-dev-k10-n121", 20), ("folio-dev-k10-finetuned80-n40", 40),
-                                         ("folio-dev-k10-finetuned140", 30)])
+                                         ("folio-dev-k10-finetuned140", 30),
+                                         ("folio-dev-k10-qwen05-whole-step100-n106", 106)])
 def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
     """K=10 samples per problem from the embedded model (first 121 dev problems; 20 re-scored), from the
-    80-step model (first 40) and from the 140-step one (all 148; the first 30 are re-scored here,
-    the whole file by bench): the same votes, discards and, for whole files, summary."""
+    80-step model (first 40), from the 140-step one (all 148; the first 30 are re-scored here,
+    the whole file by bench) and from the default translator (first 106, whole problems): the same
+    votes, discards and, for whole files, summary."""
     from tests.conftest import FOLIO_TRAIN
 
     path = _need(ROOT / "data" / "replay" / f"{name}.jsonl")
