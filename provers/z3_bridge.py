@@ -485,8 +485,9 @@ class _Item:
     used to come from: its preprocessing decides some quantified problems the incremental mode
     does not, or only after a long search). Both are sound, so a verdict is never lost or
     changed, only reached sooner. Cores: deletion
-    minimisation by checks under assumptions. Models: groundings on a new solver, else one check
-    per domain size with the bound pushed (:meth:`small_model`)."""
+    minimisation by checks under assumptions. Models: when SAT on groundings
+    (:func:`provers.finite.least_models`) gives up, one check per domain size with the bound
+    pushed (:meth:`small_model`)."""
 
     def __init__(self, session: Session, premises: Sequence[Node], conclusion: Node | None,
                  rlimit: int | None, guard: _Budget):
@@ -578,11 +579,6 @@ class _Item:
             return (1 if r == z3.sat else 0), None
 
         return _deletion_core(len(self.prem), first, check)
-
-    def ground_models(self) -> tuple[Model, Model] | None:
-        """:func:`provers.finite.least_models` of the item within its hang guard (None: it gave
-        up; :meth:`small_model` searches then)."""
-        return least_models(self.premises, self.conclusion, lambda: self.guard.expired)
 
     def small_model(self, side: str | None, max_size: int = MAX_MODEL_SIZE) -> Model | None:
         """The least model (:func:`_least_model`) of the smallest size, at most ``max_size``
@@ -784,8 +780,13 @@ class _Quick:
         self.cache.clear()
 
     def limit(self, rlimit: int, guard: _Budget) -> None:
-        """The check's limits (:func:`_renew_limits`)."""
-        self.limits = _renew_limits(self.solver, self.limits, rlimit, guard)
+        """The check's limits; the hang guard is set again only when the time left is less than
+        half or more than twice the one set (setting parameters costs a call)."""
+        ms = guard.ms()
+        old = self.limits
+        if old is None or old[0] != rlimit or not old[1] // 2 <= ms <= 2 * old[1]:
+            self.solver.set(random_seed=0, rlimit=rlimit, timeout=ms)
+            self.limits = (rlimit, ms)
 
     def check(self, assumptions: Sequence = ()) -> int:
         """Z3_lbool of the solver's assertions under the assumption ASTs."""
@@ -960,17 +961,6 @@ class _Quick:
             z3core.Z3_solver_pop(c, s, 1)
             for a in asts:
                 z3core.Z3_dec_ref(c, a)
-
-
-def _renew_limits(solver: z3.Solver, old: tuple | None, rlimit: int, guard: _Budget) -> tuple:
-    """The (rlimit, timeout ms) set on a kept solver for a check: the hang guard is set again only
-    when the time left is less than half or more than twice the one set (setting parameters
-    costs a call); ``old``: the pair set before (None: none)."""
-    ms = guard.ms()
-    if old is None or old[0] != rlimit or not old[1] // 2 <= ms <= 2 * old[1]:
-        solver.set(random_seed=0, rlimit=rlimit, timeout=ms)
-        return rlimit, ms
-    return old
 
 
 def _backbone_search(value: list[bool], flip) -> list[tuple[int, bool]] | None:
@@ -1227,7 +1217,7 @@ def decide(
     if r_neg == z3.sat and r_pos == z3.sat:
         if not explain:
             return done(Outcome.UNCERTAIN)
-        models = item.ground_models()
+        models = least_models(premises, conclusion, lambda: guard.expired)
         if models is None:
             models = item.small_model("neg"), item.small_model("pos")
         return done(Outcome.UNCERTAIN, countermodel=models[0], model=models[1])
