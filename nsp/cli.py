@@ -209,8 +209,9 @@ def _print_report(report, explain: bool) -> None:
 
 # Options that `nsp eval` and `nsp check` share.
 _VOTE = click.option(
-    "--vote", type=click.Choice(["evidence", "majority", "linc"]), default="evidence", show_default=True,
-    help="How samples vote: evidence (samples needing no structural repair, whose conclusion uses the premises' "
+    "--vote", type=click.Choice(["proof", "evidence", "majority", "linc"]), default="proof", show_default=True,
+    help="How samples vote: proof (the samples that prove True or False, the more proved wins; evidence when none "
+    "does or they tie), evidence (samples needing no structural repair, whose conclusion uses the premises' "
     "predicates; all decided ones if none), majority (every decided sample) or linc (only samples that read with "
     "no repair).")
 _MODEL_HELP = ("a model name (qwen-coder-0.5b, qwen-coder-1.5b), .gguf file, model or adapter folder, hub id, or "
@@ -323,7 +324,7 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, replay, model, end
         _eval_pipeline(dataset, settings, as_json, limit=limit, split=split, model=model, endpoint=endpoint,
                        replay=replay, grammar=translator["grammar"], endpoint_options=server, out=out, fresh=fresh)
         return
-    summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=_sys.stderr.isatty(),
+    summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=True,
                             fresh=fresh)
     if as_json:
         click.echo(_json.dumps(summary, ensure_ascii=False))
@@ -374,7 +375,7 @@ def _eval_pipeline(dataset, settings, as_json: bool, **job) -> None:
     from nsp.parse.pipeline import evaluate_pipeline
 
     try:
-        summary = evaluate_pipeline(dataset, settings, progress=_sys.stderr.isatty(), **job)
+        summary = evaluate_pipeline(dataset, settings, progress=True, **job)
     except ValueError as e:  # a plain one: options that do not go together
         fail(e)
     if as_json:
@@ -461,7 +462,7 @@ def train_cmd(model, out, steps, batch, lr, warmup, lora, synthetic, max_len, sa
     from nsp.parse.train import DEFAULT_OUT, train
 
     rec = train(model=model, out=out or DEFAULT_OUT, steps=steps, batch=batch, lr=lr, max_len=max_len,
-                seed=seed, save_every=save_every, progress=_sys.stderr.isatty(), warmup=warmup,
+                seed=seed, save_every=save_every, progress=True, warmup=warmup,
                 lora=lora, synthetic=synthetic, data=data, micro_batch=micro_batch, dtype=dtype,
                 save_minutes=save_minutes)
     click.echo(f"trained {rec['steps']} steps in {rec['seconds']:.0f} s ({rec['seconds_per_step']} s/step); "

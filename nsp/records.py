@@ -18,7 +18,9 @@ import fcntl
 import json
 import os
 import stat
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -235,31 +237,51 @@ def _short(value) -> str:
 
 
 class JobProgress:
-    """A long job's rich bar on stderr, or nothing when ``enabled`` is false.
+    """A long job's progress on stderr, or nothing when ``enabled`` is false.
 
+    On a terminal: a rich bar. Otherwise (a log file, a pipe): one plain line at most every
+    ``every`` seconds, ``JOB DESCRIPTION: done/total, elapsed, about ... left``, and a last line at
+    the end when any line was written, so a job run under ``nohup`` shows where it is and a short
+    one writes nothing.
     ``with JobProgress(enabled, total, "mutate", "items", completed=done) as bar:`` then
     ``bar.advance()`` per finished unit (``description=`` updates the text after the job's name),
     or ``bar.set(n)`` for an absolute count. ``total`` may be None (unknown)."""
 
     def __init__(self, enabled: bool, total: int | None, job: str, description: str = "", completed: int = 0,
-                 transient: bool = False):
-        self.enabled = enabled
+                 transient: bool = False, every: float = 30.0):
+        console = Console(stderr=True)
+        self.enabled, self.plain = enabled, enabled and not console.is_terminal
         self.bar = Progress(TextColumn(f"[bold]{job}[/] {{task.description}}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
-                            disable=not enabled, transient=transient)
+                            TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+                            disable=not enabled or self.plain, transient=transient)
         self.task = self.bar.add_task(description, total=total, completed=completed)
+        self.job, self.description, self.total, self.every = job, description, total, every
+        self.done = self.start_done = completed
+        self.start = self.last = time.monotonic()
+        self.lines = 0
 
     def advance(self, n: int = 1, description: str | None = None) -> None:
-        if description is None:
-            self.bar.update(self.task, advance=n)
-        else:
-            self.bar.update(self.task, advance=n, description=description)
+        self.set(self.done + n, description)
 
     def set(self, completed: int, description: str | None = None) -> None:
-        if description is None:
-            self.bar.update(self.task, completed=completed)
-        else:
+        self.done = completed
+        if description is not None:
+            self.description = description
             self.bar.update(self.task, completed=completed, description=description)
+        else:
+            self.bar.update(self.task, completed=completed)
+        if self.plain and time.monotonic() - self.last >= self.every:
+            self._line()
+
+    def _line(self) -> None:
+        now = time.monotonic()
+        elapsed, ran = now - self.start, self.done - self.start_done
+        parts = [f"{self.done}/{self.total}" if self.total is not None else str(self.done), f"{_clock(elapsed)} elapsed"]
+        if self.total is not None and ran > 0 and self.done < self.total:
+            parts.append(f"about {_clock(elapsed / ran * (self.total - self.done))} left")
+        name = f"{self.job} {self.description}".strip()
+        print(f"{name}: {', '.join(parts)}", file=sys.stderr, flush=True)
+        self.last, self.lines = now, self.lines + 1
 
     def __enter__(self) -> "JobProgress":
         self.bar.__enter__()
@@ -267,7 +289,14 @@ class JobProgress:
 
     def __exit__(self, *exc) -> bool:
         self.bar.__exit__(*exc)
+        if self.plain and self.lines:
+            self._line()
         return False
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
 def run_resumable(

@@ -166,3 +166,25 @@ def test_bad_fields_are_item_errors_naming_the_field(tmp_path):
     assert errors["3"].endswith(":3: label 1 is not True, False or Uncertain (Unknown)")
     assert errors["4"].endswith(":4: conclusion-FOL is missing, not a string")
     assert errors["5"] == "" and s["correct"] == 1 and s["errors"] == 4
+
+
+def test_progress_off_a_terminal_is_a_line_now_and_then(capsys):
+    """Under nohup or a pipe a long job writes plain lines (here every 0 s, to see them all) with
+    where it is and how long is left, and a last line at the end; a job shorter than the interval
+    (30 s by default) writes nothing."""
+    from nsp.records import JobProgress
+
+    with JobProgress(True, 4, "eval", "K=10", completed=1, every=0.0) as bar:
+        bar.advance()
+        bar.set(3, description="K=10 (3 errors)")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("eval K=10: 2/4, 0:00:00 elapsed, about 0:00:00 left")
+    assert lines[1].startswith("eval K=10 (3 errors): 3/4, ")
+    assert lines[2].startswith("eval K=10 (3 errors): 3/4, ") and "left" in lines[2]
+    with JobProgress(True, 2, "eval", "K=1") as bar:
+        bar.advance()
+        bar.advance()
+    with JobProgress(False, 2, "eval", "K=1", every=0.0) as bar:
+        bar.advance()
+    assert capsys.readouterr().err == ""

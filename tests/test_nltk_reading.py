@@ -106,3 +106,4 @@ def test_linc_samples_agree_with_prover9_and_the_vote_beats_linc(linc):
     assert sum(d.reason.startswith("a different reading") for d in ag.disagreements) <= 1
     assert ag.accuracy("evidence") >= 0.66 > 0.626  # LINC's own vote on these samples: 62.6 %
     assert ag.accuracy("evidence") > ag.accuracy("majority")
+    assert ag.accuracy("proof") >= 0.70 > ag.accuracy("evidence")  # the default: 128/182

@@ -119,7 +119,8 @@ def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
     rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
     out = ROOT / "data" / "replay" / f"{name}.summary.json"
     want = json.loads(out.read_text(encoding="utf-8"))
-    s = evaluate_pipeline(_need(FOLIO_TRAIN), Settings(samples=10), split="dev", limit=limit, replay=path,
+    rule = want.get("vote") or "evidence"  # the rule the run voted with (before 2026-12-04: evidence)
+    s = evaluate_pipeline(_need(FOLIO_TRAIN), Settings(samples=10, vote=rule), split="dev", limit=limit, replay=path,
                           out=tmp_path / "o.jsonl", progress=False)
     got = [json.loads(l) for l in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(got) == limit

@@ -33,9 +33,10 @@ def test_majority_vote_counts_discarded_samples(tmp_path):
         [RULE, "Dog(rex) ∧ ∧", "Animal(rex)"],  # does not parse
         [RULE, "Dog(rex) ∧ ¬Animal(rex)", "Animal(rex)"],  # inconsistent premises
     ]
-    tr = translate_problem(DOGS, ANIMAL, _replay(tmp_path, samples), item_id="p")
+    tr = translate_problem(DOGS, ANIMAL, _replay(tmp_path, samples), Settings(vote="evidence"), item_id="p")
     assert tr.predicted == "True" and tr.chosen == 0
     assert tr.votes == {"True": 2, "Uncertain": 1}
+    assert translate_problem(DOGS, ANIMAL, _replay(tmp_path, samples), item_id="p").votes == {"True": 2}  # proof
     assert tr.discarded == {"parse": 1, "inconsistent": 1}
     assert [s.discarded for s in tr.samples] == ["", "", "", "parse", "inconsistent"]
     assert "premise 2: column" in tr.samples[3].error
@@ -46,8 +47,9 @@ def test_majority_vote_counts_discarded_samples(tmp_path):
 
 def test_tie_goes_to_the_outcome_seen_first(tmp_path):
     samples = [[RULE, "Cat(rex)", "Animal(rex)"], [RULE, "Dog(rex)", "Animal(rex)"]]
-    assert translate_problem(DOGS, ANIMAL, _replay(tmp_path, samples), item_id="p").predicted == "Uncertain"
-    assert translate_problem(DOGS, ANIMAL, _replay(tmp_path, samples[::-1]), item_id="p").predicted == "True"
+    ev = Settings(vote="evidence")
+    assert translate_problem(DOGS, ANIMAL, _replay(tmp_path, samples), ev, item_id="p").predicted == "Uncertain"
+    assert translate_problem(DOGS, ANIMAL, _replay(tmp_path, samples[::-1]), ev, item_id="p").predicted == "True"
 
 
 def test_no_usable_sample_is_an_error_not_a_guess(tmp_path):
@@ -184,7 +186,7 @@ def test_conclusion_is_translated_after_the_premises_with_each_samples_own_premi
 
     with CannedServer(answer) as srv:
         tr = translate_problem(story, question, EndpointBackend(srv.url),
-                               Settings(mode="sentence", samples=2, conclusion_context=True))
+                               Settings(mode="sentence", samples=2, conclusion_context=True, vote="evidence"))
     first, second = srv.requests[:2], srv.requests[2:]  # the endpoint sends one request per prompt
     assert [r["n"] for r in first] == [2, 2] and all(question not in r["prompt"] for r in first)
     assert len(second) == 2 and all(r["prompt"].endswith(f"English: {question}\nFOL:") for r in second)

@@ -65,6 +65,41 @@ def test_without_a_qualifying_sample_every_decided_sample_votes(tmp_path):
     assert tr.weights == (1.0, 1.0, 1.0, 0.0) and tr.predicted is Outcome.UNCERTAIN
 
 
+def test_a_proof_outvotes_uncertain_samples(tmp_path):
+    """Under ``proof`` (the default) one sample that proves the conclusion beats two clean
+    samples that prove nothing; ``evidence`` counts them and answers Uncertain."""
+    weak = [RULE, "Cat(rex)", "Animal(rex)"]  # Uncertain, read with no repair
+    tr = _vote(tmp_path, [weak, weak, PROVES], "proof")
+    assert [s.outcome for s in tr.samples] == [Outcome.UNCERTAIN] * 2 + [Outcome.TRUE]
+    assert tr.predicted is Outcome.TRUE and tr.weights == (0.0, 0.0, 1.0) and tr.chosen == 2
+    assert _vote(tmp_path, [weak, weak, PROVES], "evidence").predicted is Outcome.UNCERTAIN
+    assert Settings().vote == "proof"
+
+
+def test_proofs_of_both_outcomes_are_counted_and_a_tie_goes_to_evidence(tmp_path):
+    refutes = [RULE, "Dog(rex)", "¬Animal(rex)"]  # False
+    garbled_true = [RULE, "(Dog(rex)", "Animal(rex)"]  # True after a structural repair
+    weak = [RULE, "Cat(rex)", "Animal(rex)"]
+    tr = _vote(tmp_path, [refutes, PROVES, PROVES, weak], "proof")
+    assert tr.predicted is Outcome.TRUE and tr.votes == {"True": 2.0, "False": 1.0}
+    # a structural repair does not stop a proof from voting (it is still a proof of the outcome)
+    assert _vote(tmp_path, [refutes, garbled_true, garbled_true], "proof").predicted is Outcome.TRUE
+    # one proof each way: no proof decides, so evidence does (the clean samples: two Uncertain, one each)
+    tr = _vote(tmp_path, [refutes, PROVES, weak, weak], "proof")
+    assert tr.predicted is Outcome.UNCERTAIN and tr.weights == (1.0, 1.0, 1.0, 1.0)
+
+
+def test_the_command_line_offers_every_rule_and_the_same_default():
+    from nsp.cli import _VOTE
+
+    @_VOTE
+    def f(vote):  # click attaches the option to this function
+        pass
+
+    opt = f.__click_params__[0]
+    assert list(opt.type.choices) == list(RULES) and opt.default == Settings().vote
+
+
 def test_linc_rule_counts_only_samples_that_read_unrepaired(tmp_path):
     garbled = [RULE, "(Cat(rex)", "Animal(rex)"]
     respelled = [RULE, "Cat(\"rex\")", "Animal(rex)"]
