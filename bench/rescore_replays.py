@@ -28,7 +28,8 @@ from nsp.records import write_atomic  # noqa: E402
 
 REPLAYS = ROOT / "data" / "replay"
 FOLIO = ROOT.parent / "shared" / "data" / "folio" / "folio-train.jsonl"
-SCORING = ("n", "accuracy", "correct", "per_label", "confusion", "errors", "error_items", "error_rate", "discarded")
+SCORING = ("n", "accuracy", "correct", "per_label", "confusion", "errors", "error_items", "error_rate", "discarded",
+           "vote")
 KEEP_PER_LINE = ("time", "samples", "repaired_samples")  # facts of the live run (redraws do not replay)
 
 
@@ -48,6 +49,9 @@ def rescore(name: str) -> str:
         merged = {**g, **{key: r[key] for key in KEEP_PER_LINE if key in r}}
         lines.append(json.dumps(merged, ensure_ascii=False) + "\n")
     summary = {**old, **{key: new[key] for key in SCORING}, "rescored": datetime.date.today().isoformat()}
+    if old.get("vote", "evidence") != new["vote"]:
+        summary["vote_before_rescore"] = old.get("vote", "evidence")
+        summary["accuracy_before_rescore"] = old["accuracy"]
     write_atomic(path, "".join(lines))
     write_atomic(summary_path, json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
     changed = sum(r.get("predicted") != g.get("predicted") for r, g in zip(rows, got))

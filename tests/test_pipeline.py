@@ -89,6 +89,12 @@ def test_output_is_resumable_and_is_a_replay_file(tmp_path):
     resumed = evaluate_pipeline(PRONTOQA, limit=4, out=out, progress=False)
     assert len(out.read_text().splitlines()) == 4 and len(journal.read_text().splitlines()) == 5
     assert resumed["accuracy"] == full["accuracy"] and resumed["confusion"] == full["confusion"]
+    # the summary says where its records came from: no model was needed, or none was loaded at all
+    assert full["backend"] == "none (every sentence parsed symbolically)"
+    assert resumed["backend"] == ("transformers:the default translator: not loaded, 1 problem(s) resumed from "
+                                  "the journal, 3 parsed symbolically")
+    assert evaluate_pipeline(PRONTOQA, limit=4, out=out, progress=False)["backend"] == (
+        "transformers:the default translator: not loaded, 4 problem(s) resumed from the journal")
     # ... and re-scoring that output as a replay file gives the same predictions.
     again = evaluate_pipeline(PRONTOQA, limit=4, replay=out, progress=False)
     assert again["confusion"] == full["confusion"] and again["backend"].startswith("replay:")
@@ -107,19 +113,20 @@ def _confusion(rows):
 
 @pytest.mark.parametrize("name, limit", [("folio-dev-k10-n121", 20), ("folio-dev-k10-finetuned80-n40", 40),
                                          ("folio-dev-k10-finetuned140", 30),
-                                         ("folio-dev-k10-qwen05-whole-step100-n106", 106)])
+                                         ("folio-dev-k10-qwen05-whole-step100", 148)])
 def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
     """K=10 samples per problem from the embedded model (first 121 dev problems; 20 re-scored), from the
     80-step model (first 40), from the 140-step one (all 148; the first 30 are re-scored here,
-    the whole file by bench) and from the default translator (first 106, whole problems): the same
-    votes, discards and, for whole files, summary."""
+    the whole file by bench) and from the default translator (all 148, whole problems): the same
+    votes, discards and, for whole files, summary (all four re-scored under the ``proof`` vote by
+    bench/rescore_replays.py; each summary names its rule)."""
     from tests.conftest import FOLIO_TRAIN
 
     path = _need(ROOT / "data" / "replay" / f"{name}.jsonl")
     rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
     out = ROOT / "data" / "replay" / f"{name}.summary.json"
     want = json.loads(out.read_text(encoding="utf-8"))
-    rule = want.get("vote") or "evidence"  # the rule the run voted with (before 2026-12-04: evidence)
+    rule = want.get("vote") or "evidence"  # the rule its summary was scored with
     s = evaluate_pipeline(_need(FOLIO_TRAIN), Settings(samples=10, vote=rule), split="dev", limit=limit, replay=path,
                           out=tmp_path / "o.jsonl", progress=False)
     got = [json.loads(l) for l in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -337,7 +337,10 @@ def evaluate_pipeline(
     cache: dict = {}
     start = time.monotonic()
 
+    ran = []  # the items run now (the others come from the journal)
+
     def one(pos: int, item: NLItem) -> dict:
+        ran.append(item.id)
         return _evaluate_item(item, pos, backend, settings, cache)
 
     header = {"job": "eval", "input_sha256": file_sha256(dataset_path), "split": split, "settings": asdict(settings),
@@ -359,6 +362,9 @@ def evaluate_pipeline(
     summary["sentences"] = {"symbolic": sum(r.get("symbolic", 0) for r in done),
                             "model": sum(r.get("sentences", 0) - r.get("symbolic", 0) for r in done)}
     summary["backend"] = backend.used_name if isinstance(backend, LazyBackend) else backend.name
+    if isinstance(backend, LazyBackend) and backend.inner is None and len(done) > len(ran):
+        summary["backend"] = (f"{backend.name}: not loaded, {len(done) - len(ran)} problem(s) resumed from the "
+                              f"journal" + (f", {len(ran)} parsed symbolically" if ran else ""))
     summary["split"] = split or "all"
     summary["conclusion_context"] = settings.conclusion_context
     summary["grammar"] = grammar

@@ -21,9 +21,10 @@ For one problem (English premises and conclusion):
    whole mode a decided sample whose conclusion uses a name no premise of it uses (no proof can
    reach it) has its conclusion drawn ``Settings.vocabulary_repair`` more times after its own
    premise lines, and keeps the first draw that uses only their names (:func:`_vocabulary_repair`).
-5. Vote (:mod:`nsp.parse.vote`, ``Settings.vote``): by default the samples whose reading needed
-   no structural repair and whose conclusion uses only the premises' predicates; every kept sample
-   when there is none. No voting sample: no prediction (an error for scoring).
+5. Vote (:mod:`nsp.parse.vote`, ``Settings.vote``): by default the samples that prove True or
+   False, when there are any; else the samples whose reading needed no structural repair and whose
+   conclusion uses only the premises' predicates; every kept sample when there is none. No voting
+   sample: no prediction (an error for scoring).
 
 Steps 2 and 4 belong to the back end's :class:`Sampler` (``generator.sampler(job, settings)``):
 :class:`ModelSampler` for a model (whole-problem or sentence-by-sentence), :class:`RecordedSampler`
