@@ -241,8 +241,8 @@ class JobProgress:
 
     On a terminal: a rich bar. Otherwise (a log file, a pipe): one plain line at most every
     ``every`` seconds, ``JOB DESCRIPTION: done/total, elapsed, about ... left``, and a last line at
-    the end when any line was written, so a job run under ``nohup`` shows where it is and a short
-    one writes nothing.
+    the end when an earlier line was written and the count moved since, so a job run under
+    ``nohup`` shows where it is and a short one writes nothing.
     ``with JobProgress(enabled, total, "mutate", "items", completed=done) as bar:`` then
     ``bar.advance()`` per finished unit (``description=`` updates the text after the job's name),
     or ``bar.set(n)`` for an absolute count. ``total`` may be None (unknown)."""
@@ -258,7 +258,7 @@ class JobProgress:
         self.job, self.description, self.total, self.every = job, description, total, every
         self.done = self.start_done = completed
         self.start = self.last = time.monotonic()
-        self.lines = 0
+        self.lines, self.printed = 0, None
 
     def advance(self, n: int = 1, description: str | None = None) -> None:
         self.set(self.done + n, description)
@@ -281,7 +281,7 @@ class JobProgress:
             parts.append(f"about {_clock(elapsed / ran * (self.total - self.done))} left")
         name = f"{self.job} {self.description}".strip()
         print(f"{name}: {', '.join(parts)}", file=sys.stderr, flush=True)
-        self.last, self.lines = now, self.lines + 1
+        self.last, self.lines, self.printed = now, self.lines + 1, self.done
 
     def __enter__(self) -> "JobProgress":
         self.bar.__enter__()
@@ -289,7 +289,7 @@ class JobProgress:
 
     def __exit__(self, *exc) -> bool:
         self.bar.__exit__(*exc)
-        if self.plain and self.lines:
+        if self.plain and self.lines and self.printed != self.done:
             self._line()
         return False
 

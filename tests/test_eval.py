@@ -174,14 +174,21 @@ def test_progress_off_a_terminal_is_a_line_now_and_then(capsys):
     (30 s by default) writes nothing."""
     from nsp.records import JobProgress
 
-    with JobProgress(True, 4, "eval", "K=10", completed=1, every=0.0) as bar:
+    with JobProgress(True, 5, "eval", "K=10", completed=1, every=0.0) as bar:
         bar.advance()
         bar.set(3, description="K=10 (3 errors)")
-    lines = capsys.readouterr().err.splitlines()
+        bar.every = 3600.0  # the next step comes too soon for a line of its own ...
+        bar.advance()
+    lines = capsys.readouterr().err.splitlines()  # ... so the last line, at the end, reports it
     assert len(lines) == 3
-    assert lines[0].startswith("eval K=10: 2/4, 0:00:00 elapsed, about 0:00:00 left")
-    assert lines[1].startswith("eval K=10 (3 errors): 3/4, ")
-    assert lines[2].startswith("eval K=10 (3 errors): 3/4, ") and "left" in lines[2]
+    assert lines[0].startswith("eval K=10: 2/5, 0:00:00 elapsed, about 0:00:00 left")
+    assert lines[1].startswith("eval K=10 (3 errors): 3/5, ")
+    assert lines[2].startswith("eval K=10 (3 errors): 4/5, ") and "left" in lines[2]
+    with JobProgress(True, 2, "eval", "K=1", every=0.0) as bar:  # no line repeats the one before
+        bar.advance()
+        bar.advance()
+    assert capsys.readouterr().err.splitlines() == ["eval K=1: 1/2" + lines[0][len("eval K=10: 2/5"):],
+                                                     "eval K=1: 2/2, 0:00:00 elapsed"]
     with JobProgress(True, 2, "eval", "K=1") as bar:
         bar.advance()
         bar.advance()
