@@ -113,11 +113,12 @@ def _confusion(rows):
 
 @pytest.mark.parametrize("name, limit", [("folio-dev-k10-n121", 20), ("folio-dev-k10-finetuned80-n40", 40),
                                          ("folio-dev-k10-finetuned140", 30),
-                                         ("folio-dev-k10-qwen05-whole-step100", 148)])
+                                         ("folio-dev-k10-qwen05-whole-step100", 148),
+                                         ("folio-dev-k3-qwen05-whole-step100", 148)])
 def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
     """K=10 samples per problem from the embedded model (first 121 dev problems; 20 re-scored), from the
     80-step model (first 40), from the 140-step one (all 148; the first 30 are re-scored here,
-    the whole file by bench) and from the default translator (all 148, whole problems): the same
+    the whole file by bench) and from the default translator (all 148, whole problems; and its K=3 run): the same
     votes, discards and, for whole files, summary (all four re-scored under the ``proof`` vote by
     bench/rescore_replays.py; each summary names its rule)."""
     from tests.conftest import FOLIO_TRAIN
@@ -127,7 +128,8 @@ def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
     out = ROOT / "data" / "replay" / f"{name}.summary.json"
     want = json.loads(out.read_text(encoding="utf-8"))
     rule = want.get("vote") or "evidence"  # the rule its summary was scored with
-    s = evaluate_pipeline(_need(FOLIO_TRAIN), Settings(samples=10, vote=rule), split="dev", limit=limit, replay=path,
+    k = want.get("samples_per_problem") or 10
+    s = evaluate_pipeline(_need(FOLIO_TRAIN), Settings(samples=k, vote=rule), split="dev", limit=limit, replay=path,
                           out=tmp_path / "o.jsonl", progress=False)
     got = [json.loads(l) for l in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(got) == limit
