@@ -49,8 +49,9 @@ def rescore(name: str) -> str:
         merged = {**g, **{key: r[key] for key in KEEP_PER_LINE if key in r}}
         lines.append(json.dumps(merged, ensure_ascii=False) + "\n")
     summary = {**old, **{key: new[key] for key in SCORING}, "rescored": datetime.date.today().isoformat()}
-    if old.get("vote", "evidence") != new["vote"]:
-        summary["vote_before_rescore"] = old.get("vote", "evidence")
+    before = old.get("vote", "evidence")  # summaries older than the vote key were scored with evidence
+    if before != new["vote"]:
+        summary["vote_before_rescore"] = before
         summary["accuracy_before_rescore"] = old["accuracy"]
     write_atomic(path, "".join(lines))
     write_atomic(summary_path, json.dumps(summary, ensure_ascii=False, indent=1) + "\n")

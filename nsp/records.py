@@ -21,6 +21,7 @@ import stat
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -250,7 +251,7 @@ class JobProgress:
     def __init__(self, enabled: bool, total: int | None, job: str, description: str = "", completed: int = 0,
                  transient: bool = False, every: float = 30.0):
         console = Console(stderr=True)
-        self.enabled, self.plain = enabled, enabled and not console.is_terminal
+        self.plain = enabled and not console.is_terminal
         self.bar = Progress(TextColumn(f"[bold]{job}[/] {{task.description}}"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), TimeRemainingColumn(), console=console,
                             disable=not enabled or self.plain, transient=transient)
@@ -258,7 +259,7 @@ class JobProgress:
         self.job, self.description, self.total, self.every = job, description, total, every
         self.done = self.start_done = completed
         self.start = self.last = time.monotonic()
-        self.lines, self.printed = 0, None
+        self.printed: int | None = None  # the count the last plain line showed
 
     def advance(self, n: int = 1, description: str | None = None) -> None:
         self.set(self.done + n, description)
@@ -281,7 +282,7 @@ class JobProgress:
             parts.append(f"about {_clock(elapsed / ran * (self.total - self.done))} left")
         name = f"{self.job} {self.description}".strip()
         print(f"{name}: {', '.join(parts)}", file=sys.stderr, flush=True)
-        self.last, self.lines, self.printed = now, self.lines + 1, self.done
+        self.last, self.printed = now, self.done
 
     def __enter__(self) -> "JobProgress":
         self.bar.__enter__()
@@ -289,14 +290,13 @@ class JobProgress:
 
     def __exit__(self, *exc) -> bool:
         self.bar.__exit__(*exc)
-        if self.plain and self.lines and self.printed != self.done:
+        if self.plain and self.printed is not None and self.printed != self.done:
             self._line()
         return False
 
 
 def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+    return str(timedelta(seconds=int(seconds)))  # H:MM:SS
 
 
 def run_resumable(

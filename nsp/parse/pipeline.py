@@ -361,10 +361,13 @@ def evaluate_pipeline(
     summary["discarded"] = dict(sum((Counter(r.get("discarded", {})) for r in done), Counter()))
     summary["sentences"] = {"symbolic": sum(r.get("symbolic", 0) for r in done),
                             "model": sum(r.get("sentences", 0) - r.get("symbolic", 0) for r in done)}
-    summary["backend"] = backend.used_name if isinstance(backend, LazyBackend) else backend.name
-    if isinstance(backend, LazyBackend) and backend.inner is None and len(done) > len(ran):
+    if not isinstance(backend, LazyBackend):
+        summary["backend"] = backend.name
+    elif backend.inner is None and len(done) > len(ran):  # never loaded: the journal held what the model made
         summary["backend"] = (f"{backend.name}: not loaded, {len(done) - len(ran)} problem(s) resumed from the "
                               f"journal" + (f", {len(ran)} parsed symbolically" if ran else ""))
+    else:
+        summary["backend"] = backend.used_name
     summary["split"] = split or "all"
     summary["conclusion_context"] = settings.conclusion_context
     summary["grammar"] = grammar
