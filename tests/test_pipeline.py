@@ -353,6 +353,50 @@ def test_train_lora_adapter_then_resume_then_load(tmp_path):
     assert len(shipped.generate(["English: Rex is a dog.\nFOL:"], max_new_tokens=6)[0]) == 1
 
 
+def test_the_learning_rate_warms_up_from_the_start_and_cools_down_to_the_last_step():
+    from nsp.parse.train import _schedule
+
+    assert [_schedule(0, 0, 2, 2, 5)(s) for s in range(5)] == [0.5, 1.0, 1.0, 1.0, 0.5]
+    assert [_schedule(0, 0, 1, 0, 3)(s) for s in range(3)] == [1.0, 1.0, 1.0]  # constant, as before
+    # a run continued at step 3 (start_from) warms up again from there; resumed at step 4, it goes on
+    assert [_schedule(3, 3, 2, 0, 6)(s) for s in range(3)] == [0.5, 1.0, 1.0]
+    assert _schedule(4, 3, 2, 0, 6)(0) == 1.0
+
+
+def test_train_continues_an_exported_lora_run_from_its_weights_step_and_losses(tmp_path):
+    pytest.importorskip("peft", reason="LoRA needs peft (pip install 'nsp[model]')")
+    from safetensors.torch import load_file
+
+    from nsp.files import file_sha256
+    from nsp.parse.train import export_adapter
+
+    out, ship, cool = tmp_path / "lora", tmp_path / "ship", tmp_path / "cool"
+    args = ("--batch", "2", "--max-len", "48", "--lora", "4", "--synthetic", "40")
+    r = nsp("train", "--out", out, *args, "--lr", "1e-2", "--steps", "2", timeout=900)
+    assert r.returncode == 0, r.stderr
+    first = json.loads((out / "TRAINING.json").read_text())
+    export_adapter(out / "model", ship)
+    assert json.loads((ship / "TRAINING.json").read_text()) == first
+    # a learning rate too small to move the weights: what the run ends with is what it started from
+    r = nsp("train", "--out", cool, *args, "--lr", "1e-12", "--steps", "4", "--decay", "2", "--start-from", ship,
+            timeout=900)
+    assert r.returncode == 0, r.stderr
+    rec = json.loads((cool / "TRAINING.json").read_text())
+    assert rec["steps"] == 4 and len(rec["losses"]) == 4 and rec["losses"][:2] == first["losses"]
+    assert rec["settings"]["start_from"] == {"adapter_sha256": file_sha256(ship / "adapter_model.safetensors"), "step": 2}
+    assert rec["settings"]["decay"] == 2 and rec["settings"]["decay_ends_at"] == 4
+    shipped, ended = load_file(ship / "adapter_model.safetensors"), load_file(cool / "model" / "adapter_model.safetensors")
+    lora_b = [k for k in shipped if "lora_B" in k]
+    assert lora_b and any(shipped[k].abs().max() > 0 for k in lora_b)  # a fresh adapter's B is zero
+    assert all((ended[k].float() - shipped[k].float()).abs().max() < 1e-2 for k in lora_b)
+    # other data settings, or no step left to take: a clear refusal, nothing written
+    r = nsp("train", "--out", tmp_path / "other", "--batch", "4", *args[2:], "--steps", "4", "--start-from", ship,
+            timeout=900)
+    assert r.returncode == 3 and b"batch=2 (now 4)" in r.stderr and not (tmp_path / "other" / "checkpoint").exists()
+    r = nsp("train", "--out", tmp_path / "none", *args, "--steps", "2", "--start-from", ship, timeout=900)
+    assert r.returncode == 3 and b"already at step 2" in r.stderr
+
+
 def test_literal_semantics_matches_proofwriters_reading(tmp_path):
     """Classical FOL proves more than ProofWriter's closed rule reading (here: True for a gold Unknown)."""
     rows = [r for r in json.loads(_need(PROOFWRITER).read_text(encoding="utf-8"))

@@ -7,8 +7,8 @@ the FOL lines only (English and the ``FOL:`` cue are masked out). ``synthetic=N`
 template pairs (:mod:`nsp.parse.synthetic`, same seed) to the pool before shuffling; a resumed
 run must use the same N (the data position is an index into the shuffled data).
 
-Run: AdamW (lr, weight decay 0.0), linear warm-up over the first ``warmup`` steps then constant,
-gradient clipping at 1.0, fp32 weights. Every ``save_every`` steps and at the end the run writes
+Run: AdamW (lr, weight decay 0.0), linear warm-up over the first ``warmup`` steps then constant
+(``decay=N``: falling linearly to zero over the last N steps), gradient clipping at 1.0, fp32 weights. Every ``save_every`` steps and at the end the run writes
 ``OUT/checkpoint/`` (weights, optimizer, step, data position, and ``nsp_base.json`` so that
 ``--model OUT/checkpoint`` measures the run midway) atomically (a temp folder renamed over the old
 one); rerunning the same command resumes from it. The finished model goes to
@@ -24,6 +24,12 @@ problems longer than ``max_len`` are dropped and counted. ``micro_batch`` accumu
 no dropout; the base weights stay frozen): checkpoints and ``OUT/model/`` then hold only the
 adapter (a few MB) and ``nsp_base.json`` naming the base model; the back end loads the base,
 applies the adapter and merges it (:class:`nsp.parse.backends.TransformersBackend`).
+
+``start_from=DIR`` continues a finished LoRA run from its exported adapter (``DIR`` holds the
+adapter and the run's ``TRAINING.json``, as :func:`export_adapter` writes them): the same data
+settings are required, and the run goes on at that run's step and data position with its loss
+curve, but with a fresh optimizer (an export keeps no optimizer state), so the warm-up is run
+again from there. With ``decay`` it is a learning-rate cool-down of a shipped adapter.
 """
 
 from __future__ import annotations
@@ -80,7 +86,8 @@ def _whole_sequences(tokenizer, examples, max_len: int) -> tuple[list[tuple[list
 def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 140, batch: int = 8,
           lr: float = 5e-5, max_len: int = 128, seed: int = 0, save_every: int = 20, progress: bool = True,
           warmup: int = 8, lora: int = 0, synthetic: int = 0, data: str = "pairs", micro_batch: int = 0,
-          dtype: str = "float32", save_minutes: float = 0.0, synthetic_share: float = 0.12) -> dict:
+          dtype: str = "float32", save_minutes: float = 0.0, synthetic_share: float = 0.12, decay: int = 0,
+          start_from: str | Path | None = None) -> dict:
     """Fine-tune (or resume); returns the TRAINING.json record.
 
     ``data="whole"``: whole-problem translation (:mod:`nsp.parse.whole`; one problem per sequence,
@@ -89,17 +96,27 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     ``dtype``: the base weights' dtype (bfloat16 is much faster on CPUs with AMX/AVX512-BF16; the
     LoRA weights stay float32). ``save_minutes``: also checkpoint after that much training time.
     The settings that shape the run are recorded in the checkpoint; a resume under other settings
-    is refused (``steps``, ``save_every``, ``save_minutes`` and ``progress`` may change)."""
+    is refused (``steps``, ``save_every``, ``save_minutes`` and ``progress`` may change, but not
+    ``steps`` when ``decay`` is set: the decay ends at it). ``decay``, ``start_from``: module docstring."""
     import torch
 
     if data not in ("pairs", "whole"):
         raise ValueError("data must be 'pairs' or 'whole'")
+    if decay < 0 or decay > steps:
+        raise BackendError(f"--decay {decay}: must be between 0 and --steps ({steps})")
     micro = micro_batch or batch
     meta = _model_meta(model, data, lora)
     settings = {"model": model or "embedded", "data": data, "batch": batch, "micro_batch": micro, "lr": lr,
                 "max_len": max_len, "seed": seed, "warmup": warmup, "lora": lora, "dtype": dtype,
                 "synthetic": synthetic if data == "pairs" else 0,
                 "synthetic_share": synthetic_share if data == "whole" else 0.0}
+    if decay:
+        settings.update(decay=decay, decay_ends_at=steps)
+    start = _start_record(start_from, settings) if start_from is not None else None
+    if start is not None:
+        settings["start_from"] = {"adapter_sha256": start["adapter_sha256"], "step": start["steps"]}
+        if start["steps"] >= steps:
+            raise BackendError(f"{start_from} is already at step {start['steps']}; ask for more --steps")
 
     out = Path(out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
@@ -110,6 +127,9 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
                            "resume it with the same --lora or choose another --out")
     state = {"step": 0, "position": 0, "losses": [], "seconds": 0.0, "synthetic": settings["synthetic"],
              "settings": settings}
+    if start is not None:  # goes on where the exported run stopped (a resume below replaces this)
+        state.update(step=start["steps"], position=start["steps"] * batch, losses=list(start["losses"]),
+                     seconds=start["seconds"], start=start["steps"])
     if resume:
         state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
         if state.get("synthetic", 0) != settings["synthetic"]:
@@ -123,7 +143,7 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
                                "resume it with the same settings or choose another --out")
     if lora:
         base = TransformersBackend(model or "embedded", dtype=dtype)
-        net = _with_adapter(base.model, ckpt if resume else None, lora)
+        net = _with_adapter(base.model, ckpt if resume else Path(start_from) if start is not None else None, lora)
     else:
         base = TransformersBackend(str(ckpt) if (ckpt / "config.json").exists() else (model or "embedded"), dtype=dtype)
         net = base.model
@@ -142,6 +162,10 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
             pool, built = [tuple(x) for x in saved["examples"]], saved["report"]
         else:
             pool, built = training_examples(seed, synthetic_share)  # shuffled with seed
+            if start is not None and start.get("whole_problems") not in (None, built):
+                raise BackendError(f"{start_from} was trained on other whole-problem data than nsp/parse/whole.py "
+                                   "builds now (its TRAINING.json whole_problems differ): its data position would "
+                                   "mean nothing")
             write_atomic(frozen, json.dumps({"key": key, "report": built, "examples": pool}, ensure_ascii=False) + "\n")
         rows_data, too_long = _whole_sequences(tok, pool, max_len)
     else:
@@ -159,9 +183,8 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=0.0)
     if resume:
         opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
-    warm = max(1, warmup)
-    done = state["step"]  # a resumed run continues the schedule where it stopped
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + done + 1) / warm), last_epoch=-1)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, _schedule(state["step"], state.get("start", 0), max(1, warmup), decay, steps), last_epoch=-1)
     pad = tok.pad_token_id
     last_save = time.monotonic()
     try:
@@ -231,6 +254,40 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     }
     write_atomic(out / "TRAINING.json", json.dumps(record, indent=1) + "\n")
     return record
+
+
+def _schedule(done: int, first: int, warm: int, decay: int, steps: int):
+    """The learning-rate factor of LambdaLR's ``s``-th step in this process, the run's step
+    ``done + s``: warm-up over ``warm`` steps counted from ``first`` (the step a ``start_from`` run
+    began at, else 0), then 1, falling linearly to zero over the last ``decay`` steps before ``steps``."""
+    def factor(s: int) -> float:
+        i = done + s  # the run's index of the step about to be taken
+        f = min(1.0, (i - first + 1) / warm)
+        return f * min(1.0, (steps - i) / decay) if decay else f
+    return factor
+
+
+def _start_record(start_from: str | Path, settings: dict) -> dict:
+    """The ``TRAINING.json`` of the exported run to continue (``start_from`` module docstring),
+    with its adapter's sha256; raises BackendError when it is missing or its data settings differ."""
+    from nsp.files import file_sha256
+
+    src = Path(start_from).expanduser()
+    weights, record = src / "adapter_model.safetensors", src / "TRAINING.json"
+    if not weights.exists() or not record.exists():
+        raise BackendError(f"{src}: --start-from needs an exported LoRA adapter with its run's TRAINING.json "
+                           "(adapter_model.safetensors and TRAINING.json)")
+    try:
+        rec = json.loads(record.read_text(encoding="utf-8"))
+        old = rec["settings"]
+        int(rec["steps"]), list(rec["losses"]), float(rec["seconds"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise BackendError(f"{record}: not a training record ({e})") from None
+    shaping = ("model", "data", "batch", "micro_batch", "max_len", "seed", "lora", "dtype", "synthetic", "synthetic_share")
+    diff = ", ".join(f"{k}={old.get(k)!r} (now {settings.get(k)!r})" for k in shaping if old.get(k) != settings.get(k))
+    if diff:
+        raise BackendError(f"{src} was trained with other settings: {diff}; continue it with the same ones")
+    return {**rec, "adapter_sha256": file_sha256(weights)}
 
 
 def _batch(torch, rows, pad) -> dict:
@@ -307,7 +364,8 @@ def _save_checkpoint(net, tok, opt, state: dict, ckpt: Path, meta: dict) -> None
 
 def export_adapter(model_dir: str | Path, dest: str | Path) -> int:
     """Copy a LoRA ``OUT/model`` folder to ``dest`` for shipping: the adapter in bfloat16, its
-    config and ``nsp_base.json``, no tokenizer (the back end takes the base's). Returns bytes written."""
+    config, ``nsp_base.json`` and the run's ``TRAINING.json`` (beside ``model_dir``), no tokenizer
+    (the back end takes the base's). Returns bytes written."""
     import torch
     from safetensors.torch import load_file, save
 
@@ -322,5 +380,7 @@ def export_adapter(model_dir: str | Path, dest: str | Path) -> int:
     write_atomic(dest / "adapter_config.json", json.dumps(config, indent=2, sort_keys=True) + "\n")
     if (src / "nsp_base.json").exists():
         write_atomic(dest / "nsp_base.json", (src / "nsp_base.json").read_bytes())
+    if (src.parent / "TRAINING.json").exists():  # the recipe, and what --start-from continues
+        write_atomic(dest / "TRAINING.json", (src.parent / "TRAINING.json").read_bytes())
     return sum((dest / n).stat().st_size for n in ("adapter_model.safetensors", "adapter_config.json", "nsp_base.json")
                if (dest / n).exists())
