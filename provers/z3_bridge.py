@@ -1301,11 +1301,16 @@ def consistent(premises: Sequence[Node], timeout: float = 10.0, rlimit: int | No
 @holding
 def countermodel(premises: Sequence[Node], goal: Node, timeout: float = 10.0,
                  rlimit: int | None = DEFAULT_RLIMIT) -> Model | None:
-    """The smallest model found of premises ∧ ¬goal, or None (none, or out of budget)."""
+    """A least model of premises ∧ ¬goal, or None (none, or out of budget): the countermodel
+    ``decide(explain=True)`` shows for an Uncertain problem (SAT on groundings first, else the
+    quantified search on Z3)."""
     guard = _Budget(timeout)
-    item = _Item(Session(rlimit, timeout), premises, goal, rlimit, guard)
+    item = _Item(Session(rlimit, timeout), premises, goal, rlimit, guard)  # SignatureError on a clash
     r, _ = item.check("neg")
-    return item.small_model("neg") if r == z3.sat else None
+    if r != z3.sat:
+        return None
+    models = least_models(premises, goal, lambda: guard.expired)  # None when the goal's side has no model
+    return models[0] if models is not None else item.small_model("neg")
 
 
 # ---------------------------------------------------------------- the back end

@@ -69,6 +69,10 @@ def test_z3_protocol_answers():
     assert z.entails(q.premises, q.conclusion).proved is False
     cm = z.countermodel(q.premises, q.conclusion)
     assert cm is not None and len(cm.domain) == 2
+    assert cm == z.decide(q.premises, q.conclusion, explain=True).countermodel  # the model an explanation shows
+    r = _p(["∀x (Dog(x) → Animal(x))", "¬Animal(rex)"], "Dog(rex)")  # False: only ¬goal's side has a model
+    assert z.decide(r.premises, r.conclusion).outcome is Outcome.FALSE
+    assert z.countermodel(r.premises, r.conclusion) is not None
     assert z.countermodel(p.premises, p.conclusion) is None
     bad = _p(["P(a)", "¬P(a)"])
     c = z.consistent(bad.premises)
@@ -439,3 +443,18 @@ def test_least_models_take_each_entrys_first_possible_value():
     assert v.countermodel.to_json() == {"domain": ["e0", "e1"], "constants": {"a": "e0", "b": "e1"}, "functions": {},
                                         "predicates": {"P": [["e0"]], "Q": []}, "omitted": []}
     assert v.model.predicates == {"P": [("e0",)], "Q": [("e1",)]}
+
+
+def test_countermodel_is_the_least_model_an_explanation_shows_where_the_quantified_search_gives_up():
+    # a model's translation of a FOLIO dev problem (story 329): Uncertain; Z3's bounded search for
+    # a small model of premises ∧ ¬goal runs out of budget, SAT on groundings finds the least one
+    z = base.get("z3")
+    p = _p(["∀x ((YoungWorkingProfessional(x) ∧ HaveRegular95Job(x)) → HavePet(x))",
+            "∃x (LiveIn(x, manhattan) ∧ YoungWorkingProfessional(x) ∧ HaveRegular95Job(x))",
+            "∀x (HavePet(x) → (∃y (Child(y) ∧ HavePet(y) ∧ ¬(y = x))))",
+            "∀x (¬(¬Child(x) ∧ HavePet(x)) → ¬Own(x, sportsCar))",
+            "¬(Own(x, sportsCar) ∨ (¬(x = y) ∧ HavePet(x) ∧ HavePet(y)))"],  # x, y free: constants
+           "(YoungWorkingProfessional(mary) ∧ HaveRegular95Job(mary)) → ¬LiveIn(mary, manhattan)")
+    v = z.decide(p.premises, p.conclusion, explain=True)
+    assert v.outcome is Outcome.UNCERTAIN and v.countermodel is not None
+    assert z.countermodel(p.premises, p.conclusion) == v.countermodel
