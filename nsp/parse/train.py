@@ -8,10 +8,11 @@ template pairs (:mod:`nsp.parse.synthetic`, same seed) to the pool before shuffl
 run must use the same N (the data position is an index into the shuffled data).
 
 Run: AdamW (lr, weight decay 0.0), linear warm-up over the first ``warmup`` steps then constant
-(``decay=N``: falling linearly to zero over the last N steps), gradient clipping at 1.0, fp32 weights. Every ``save_every`` steps and at the end the run writes
-``OUT/checkpoint/`` (weights, optimizer, step, data position, and ``nsp_base.json`` so that
-``--model OUT/checkpoint`` measures the run midway) atomically (a temp folder renamed over the old
-one); rerunning the same command resumes from it. The finished model goes to
+(``decay=N``: falling linearly to zero over the last N steps), gradient clipping at 1.0, fp32
+weights. Every ``save_every`` steps and at the end the run writes ``OUT/checkpoint/`` (weights,
+optimizer, step, data position, and ``nsp_base.json`` so that ``--model OUT/checkpoint`` measures
+the run midway) atomically (a temp folder renamed over the old one); rerunning the same command
+resumes from it. The finished model goes to
 ``OUT/model/`` (load it with ``--model OUT/model``) with ``OUT/TRAINING.json`` (the recipe, the
 loss curve, timings). Progress (step, loss, s/step) shows on stderr.
 
