@@ -110,3 +110,18 @@ def test_resume_under_other_settings_is_refused_before_loading(tmp_path):
     with pytest.raises(BackendError, match=r"other settings: lr=0\.0002 \(now 0\.001\)"):
         train("qwen-coder-0.5b", tmp_path, steps=9, batch=8, micro_batch=4, lr=1e-3, max_len=512, warmup=10,
               lora=16, data="whole", dtype="bfloat16")
+
+
+@needs_folio
+def test_proved_copies_repeat_the_true_and_false_problems_only():
+    from collections import Counter
+
+    once, report = whole.training_problems(seed=0)
+    twice, report2 = whole.training_problems(seed=0, proved_copies=2)
+    proved = [p for p in once if p.source == "folio-v2" and p.label in ("True", "False")]
+    assert proved and {p.label for p in once if p.source == "folio-v2"} == {"True", "False", "Uncertain"}
+    count = Counter(twice)
+    assert all(count[p] == 2 for p in proved) and all(count[p] == 1 for p in once if p not in proved)
+    assert len(twice) == len(once) + len(proved) and set(twice) == set(once)
+    assert report2.kept["folio-v2 True/False: extra copies"] == len(proved)
+    assert "folio-v2 True/False: extra copies" not in report.kept  # the default's report is as recorded before

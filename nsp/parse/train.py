@@ -88,7 +88,7 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
           lr: float = 5e-5, max_len: int = 128, seed: int = 0, save_every: int = 20, progress: bool = True,
           warmup: int = 8, lora: int = 0, synthetic: int = 0, data: str = "pairs", micro_batch: int = 0,
           dtype: str = "float32", save_minutes: float = 0.0, synthetic_share: float = 0.12, decay: int = 0,
-          start_from: str | Path | None = None) -> dict:
+          start_from: str | Path | None = None, proved_copies: int = 1) -> dict:
     """Fine-tune (or resume); returns the TRAINING.json record.
 
     ``data="whole"``: whole-problem translation (:mod:`nsp.parse.whole`; one problem per sequence,
@@ -96,6 +96,7 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     rows per forward pass (gradient accumulation up to ``batch`` rows per step; 0 = ``batch``).
     ``dtype``: the base weights' dtype (bfloat16 is much faster on CPUs with AMX/AVX512-BF16; the
     LoRA weights stay float32). ``save_minutes``: also checkpoint after that much training time.
+    ``proved_copies``: whole data only, :func:`nsp.parse.whole.training_problems`.
     The settings that shape the run are recorded in the checkpoint; a resume under other settings
     is refused (``steps``, ``save_every``, ``save_minutes`` and ``progress`` may change, but not
     ``steps`` when ``decay`` is set: the decay ends at it). ``decay``, ``start_from``: module docstring."""
@@ -113,6 +114,10 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
                 "synthetic_share": synthetic_share if data == "whole" else 0.0}
     if decay:
         settings.update(decay=decay, decay_ends_at=steps)
+    if proved_copies != 1:  # absent at 1, so runs recorded before the option still resume and continue
+        if data != "whole" or proved_copies < 1:
+            raise BackendError(f"--proved-copies {proved_copies}: a count of 1 or more, for --data whole")
+        settings["proved_copies"] = proved_copies
     start = _start_record(start_from, settings) if start_from is not None else None
     if start is not None:
         settings["start_from"] = {"adapter_sha256": start["adapter_sha256"], "step": start["steps"]}
@@ -158,11 +163,13 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
 
         frozen = out / "whole-data.json"  # built once per run: a resume reads the same data
         key = {"seed": seed, "synthetic_share": synthetic_share}
+        if proved_copies != 1:
+            key["proved_copies"] = proved_copies
         saved = json.loads(frozen.read_text(encoding="utf-8")) if frozen.exists() else {}
         if saved.get("key") == key:
             pool, built = [tuple(x) for x in saved["examples"]], saved["report"]
         else:
-            pool, built = training_examples(seed, synthetic_share)  # shuffled with seed
+            pool, built = training_examples(seed, synthetic_share, proved_copies)  # shuffled with seed
             if start is not None and start.get("whole_problems") not in (None, built):
                 raise BackendError(f"{start_from} was trained on other whole-problem data than nsp/parse/whole.py "
                                    "builds now (its TRAINING.json whole_problems differ): its data position would "
@@ -284,7 +291,8 @@ def _start_record(start_from: str | Path, settings: dict) -> dict:
         int(rec["steps"]), list(rec["losses"]), float(rec["seconds"])
     except (ValueError, KeyError, TypeError) as e:
         raise BackendError(f"{record}: not a training record ({e})") from None
-    shaping = ("model", "data", "batch", "micro_batch", "max_len", "seed", "lora", "dtype", "synthetic", "synthetic_share")
+    shaping = ("model", "data", "batch", "micro_batch", "max_len", "seed", "lora", "dtype", "synthetic", "synthetic_share",
+               "proved_copies")
     diff = ", ".join(f"{k}={old.get(k)!r} (now {settings.get(k)!r})" for k in shaping if old.get(k) != settings.get(k))
     if diff:
         raise BackendError(f"{src} was trained with other settings: {diff}; continue it with the same ones")

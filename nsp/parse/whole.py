@@ -96,6 +96,7 @@ class WholeProblem:
     fols: tuple[str, ...]  # FOLIO syntax: one per premise, then the conclusion's
     source: str  # "folio-v2", "folio-v0" or "synthetic"
     story: str = ""
+    label: str = ""  # FOLIO v2: the gold label, which its gold FOL decides to ("" elsewhere)
 
     def prompt(self) -> str:
         return problem_prompt(self.premises, self.conclusion)
@@ -202,7 +203,7 @@ def folio_v2_problems(report: BuildReport, path: Path = V2_TRAIN, dev_sentences:
             continue
         report.kept["folio-v2"] += 1
         out.append(WholeProblem(tuple(_clean(p) for p in prem), _clean(conc), tuple(write(n, "folio") for n in nodes),
-                                "folio-v2", story))
+                                "folio-v2", story, _label(r.get("label"))))
     return out
 
 
@@ -295,13 +296,15 @@ def synthetic_problems(n: int, seed: int, report: BuildReport) -> list[WholeProb
 
 
 def training_problems(seed: int = 0, synthetic_share: float = 0.12, v2_path: Path = V2_TRAIN,
-                      v0_path: Path = V0_TRAIN) -> tuple[list[WholeProblem], BuildReport]:
+                      v0_path: Path = V0_TRAIN, proved_copies: int = 1) -> tuple[list[WholeProblem], BuildReport]:
     """The whole-problem training set, shuffled with ``seed``, and what was kept and dropped.
 
     FOLIO v2 train-split problems that pass the filter (:func:`folio_v2_problems`), one problem per
     FOLIO v0 train-split story v2 does not cover (:func:`folio_v0_problems`), and controlled-English
     problems making up ``synthetic_share`` of the total. No dev-split story, and no problem sharing
-    a premise sentence with a dev story, in either file."""
+    a premise sentence with a dev story, in either file. ``proved_copies=N``: each kept FOLIO v2
+    problem labelled True or False (its gold FOL proves the conclusion or its negation: a chain of
+    premises in one vocabulary) appears N times; the synthetic share is of the distinct problems."""
     report = BuildReport()
     dev = _dev_sentences(v0_path, v2_path)
     v2 = folio_v2_problems(report, v2_path, dev)
@@ -310,11 +313,16 @@ def training_problems(seed: int = 0, synthetic_share: float = 0.12, v2_path: Pat
     real = len(v2) + len(v0)
     n_syn = round(real * synthetic_share / (1 - synthetic_share)) if synthetic_share > 0 else 0
     problems = v2 + v0 + synthetic_problems(n_syn, seed, report)
+    if proved_copies > 1:
+        proved = [p for p in v2 if p.label in ("True", "False")]
+        problems += proved * (proved_copies - 1)
+        report.kept["folio-v2 True/False: extra copies"] += len(proved) * (proved_copies - 1)
     random.Random(seed).shuffle(problems)
     return problems, report
 
 
-def training_examples(seed: int = 0, synthetic_share: float = 0.12) -> tuple[list[tuple[str, str]], dict]:
+def training_examples(seed: int = 0, synthetic_share: float = 0.12,
+                      proved_copies: int = 1) -> tuple[list[tuple[str, str]], dict]:
     """(prompt, target) texts of :func:`training_problems` and the build report (JSON-ready)."""
-    problems, report = training_problems(seed, synthetic_share)
+    problems, report = training_problems(seed, synthetic_share, proved_copies=proved_copies)
     return [(p.prompt(), p.target()) for p in problems], report.to_json()
