@@ -165,7 +165,8 @@ def evaluate_sample(fol: Sequence[str], sources: Sequence[str], premises: Sequen
     """Read, align and decide one sample (module docstring, :func:`read_sample`). Never raises on
     model text. ``explain``: the verdict carries premises used and models (for ``nsp check``);
     otherwise only an inconsistent sample's core, which a repair blames (a verdict alone is asked
-    of the prover's per-thread solver: about 10x faster than minimising a core for every sample)."""
+    of the prover's per-thread solver: 1.2x faster over the recorded K=10 dev samples than a core
+    minimised for every sample, ``bench/bench_sample_decide.py``)."""
     fol, sources = tuple(fol), tuple(sources)
     r = read_sample(fol, sources, premises, conclusion, known)
     if r.problem is None:
