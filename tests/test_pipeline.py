@@ -143,7 +143,7 @@ def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
 @pytest.mark.parametrize("name", ["folio-dev-k1", "folio-dev-k1-finetuned80", "folio-dev-k1-finetuned140",
                                   "folio-dev-k1-lora16", "folio-dev-k1-lora16-syn1000", "folio-dev-k1-qwen05-whole",
                                   "folio-dev-k1-qwen05-whole-vocab", "folio-dev-k1-qwen05-whole-step100-vocab",
-                                  "folio-dev-k1-qwen05-whole-cool130"])
+                                  "folio-dev-k1-qwen05-whole-cool130", "folio-dev-k1-qwen05-whole-proved2"])
 def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
     """Replays recorded from FOLIO dev runs (K=1, 148 problems): the embedded model, the same
     model after `nsp train --steps 80` and after `nsp train` (140 steps), with the SmolLM LoRA
@@ -151,7 +151,7 @@ def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
     pairs, Qwen2.5-Coder-0.5B with the whole-problem adapter after 260 steps (the default until
     2026-12-04) without and with vocabulary repair, and the default translator (the same run's
     adapter at step 100, shipped as nsp/parse/adapter, with vocabulary repair) and that adapter
-    cooled down to step 130 (not shipped)."""
+    cooled down to step 130, and a run with True/False problems twice (neither shipped)."""
     from tests.conftest import FOLIO_TRAIN
 
     replay = _need(ROOT / "data" / "replay" / f"{name}.jsonl")
