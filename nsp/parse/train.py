@@ -143,8 +143,7 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
                                "resume it with the same value or choose another --out")
         old = state.get("settings")
         if old is not None and old != settings:
-            diff = ", ".join(f"{k}={old.get(k)!r} (now {settings.get(k)!r})" for k in sorted(set(old) | set(settings))
-                             if old.get(k) != settings.get(k))
+            diff = _settings_diff(old, settings, sorted(set(old) | set(settings)))
             raise BackendError(f"{ckpt} was trained with other settings: {diff}; "
                                "resume it with the same settings or choose another --out")
     if lora:
@@ -275,6 +274,11 @@ def _schedule(done: int, first: int, warm: int, decay: int, steps: int):
     return factor
 
 
+def _settings_diff(old: dict, new: dict, keys) -> str:
+    """``key=old (now new)`` for each of ``keys`` whose value differs, comma-separated ("" if none)."""
+    return ", ".join(f"{k}={old.get(k)!r} (now {new.get(k)!r})" for k in keys if old.get(k) != new.get(k))
+
+
 def _start_record(start_from: str | Path, settings: dict) -> dict:
     """The ``TRAINING.json`` of the exported run to continue (``start_from`` module docstring),
     with its adapter's sha256; raises BackendError when it is missing or its data settings differ."""
@@ -293,7 +297,7 @@ def _start_record(start_from: str | Path, settings: dict) -> dict:
         raise BackendError(f"{record}: not a training record ({e})") from None
     shaping = ("model", "data", "batch", "micro_batch", "max_len", "seed", "lora", "dtype", "synthetic", "synthetic_share",
                "proved_copies")
-    diff = ", ".join(f"{k}={old.get(k)!r} (now {settings.get(k)!r})" for k in shaping if old.get(k) != settings.get(k))
+    diff = _settings_diff(old, settings, shaping)
     if diff:
         raise BackendError(f"{src} was trained with other settings: {diff}; continue it with the same ones")
     return {**rec, "adapter_sha256": file_sha256(weights)}
