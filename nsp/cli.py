@@ -245,6 +245,9 @@ def _translator_options(f):
         _VOCABULARY, _VOTE, _MODE, _INSTRUCTION,
         click.option("--grammar/--no-grammar", default=False, show_default=True,
                      help="Constrain a local model's output to formulas (needs nsp[grammar])."),
+        click.option("--beams", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="A local model's greedy translation (K=1) is the most likely of N beams (beam "
+                     "search); sampled ones (K>1, repairs) are not affected."),
     ]):
         f = option(f)
     return f
@@ -280,7 +283,7 @@ def _endpoint(opts: dict) -> dict:
 
 
 def _settings(timeout: float, opts: dict, **extra):
-    """The translator's Settings from the shared options (``opts``; ``grammar`` stays with the back end)."""
+    """The translator's Settings from the shared options (``opts``; ``grammar`` and ``beams`` stay with the back end)."""
     from nsp.parse.translate import Settings
 
     return Settings(samples=opts["samples"], seed=opts["seed"], repair_rounds=opts["repair_rounds"],
@@ -322,7 +325,8 @@ def eval_cmd(dataset, gold_fol, limit, out, timeout, as_json, replay, model, end
         server = _endpoint(translator)
         settings = _settings(timeout, translator, semantics=semantics, conclusion_context=conclusion_context)
         _eval_pipeline(dataset, settings, as_json, limit=limit, split=split, model=model, endpoint=endpoint,
-                       replay=replay, grammar=translator["grammar"], endpoint_options=server, out=out, fresh=fresh)
+                       replay=replay, grammar=translator["grammar"], beams=translator["beams"], endpoint_options=server,
+                       out=out, fresh=fresh)
         return
     summary = evaluate_gold(dataset, limit=limit, timeout=timeout, out=out, progress=True,
                             fresh=fresh)
@@ -414,7 +418,7 @@ def check_cmd(file, model, endpoint, replay, timeout, as_json, **translator):
     try:
         premises, conclusion = read_nl_problem(file)
         backend = LazyBackend(model, endpoint, replay, translator["grammar"], notify=notify,
-                              endpoint_options=_endpoint(translator))
+                              endpoint_options=_endpoint(translator), beams=translator["beams"])
         result = check_problem(premises, conclusion, backend, _settings(timeout, translator))
     except ValueError as e:  # a plain one: options that do not go together
         fail(e)

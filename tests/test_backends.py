@@ -207,6 +207,37 @@ def test_grammar_constrained_sampling_writes_only_formulas(embedded):
     assert lines and all(reads(f) for f in lines), blocks
 
 
+def test_beam_search_changes_only_greedy_completions(embedded):
+    """``beams``: a greedy completion is searched with N beams, one line per prompt as before,
+    whatever else is in the batch; sampled completions are the ones a beamless back end draws with
+    the same seed."""
+    from nsp.parse.backends import TransformersBackend
+
+    beam = TransformersBackend("embedded", beams=3)
+    assert beam.name.endswith("+beam search (3 beams)")
+    prompts = ["English: All dogs are animals.\nFOL: ∀x (Dog(x) → Animal(x))\n\nEnglish: Every cat that purrs is happy.\nFOL:",
+               "English: Tom is a cat.\nFOL:"]
+    both = beam.generate(prompts, n=2, temperature=0.0, max_new_tokens=16)
+    alone = beam.generate(prompts[1:], n=1, temperature=0.0, max_new_tokens=16)
+    assert both[1][0] == alone[0][0] and both[0][0] == both[0][1]
+    assert all(t.strip() and "\n" not in t for row in both for t in row)
+    p = ["English: Every cat is a mammal.\nFOL:"]
+    assert beam.generate(p, n=3, temperature=1.0, seed=11, max_new_tokens=6) == \
+        embedded.generate(p, n=3, temperature=1.0, seed=11, max_new_tokens=6)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(endpoint="http://127.0.0.1:9", beams=2), "--beams searches a local model"),
+    (dict(grammar=True, beams=2), "--grammar and --beams do not go together"),
+    (dict(beams=0), "--beams 0: give 1 or more"),
+])
+def test_beam_options_that_do_not_go_together(options, message):
+    from nsp.parse.backends import make_backend
+
+    with pytest.raises(ValueError, match=message):
+        make_backend(**options)
+
+
 @pytest.mark.parametrize("cut, closed", [
     ("∀x (Dog(x) → ∃y (Owns(x, y) ∧", "∀x (Dog(x) → ∃y (Owns(x, y)))"),
     ("∀x (P(x) ∧ Q(", "∀x (P(x))"),  # a predicate cut from its arguments is dropped, not kept as a name

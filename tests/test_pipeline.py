@@ -100,6 +100,24 @@ def test_output_is_resumable_and_is_a_replay_file(tmp_path):
     assert again["confusion"] == full["confusion"] and again["backend"].startswith("replay:")
 
 
+def test_a_run_with_beam_search_resumes_only_with_beam_search(tmp_path):
+    """``beams`` is a back-end setting of the run: its journal refuses to resume under another
+    value, and a run at the default (1) resumes journals written before the option existed."""
+    from nsp.records import JobConflict
+
+    out = tmp_path / "out.jsonl"
+    s = evaluate_pipeline(_need(PRONTOQA), limit=2, out=out, beams=3, progress=False)
+    assert s["beams"] == 3 and s["n"] == 2
+    with pytest.raises(JobConflict, match="beams"):
+        evaluate_pipeline(PRONTOQA, limit=2, out=out, progress=False)
+    assert evaluate_pipeline(PRONTOQA, limit=2, out=out, beams=3, progress=False)["n"] == 2
+    head = json.loads(out.with_name(out.name + ".journal").read_text(encoding="utf-8").splitlines()[0])
+    plain = tmp_path / "plain.jsonl"
+    evaluate_pipeline(PRONTOQA, limit=2, out=plain, progress=False)
+    assert "beams" not in json.loads(plain.with_name(plain.name + ".journal").read_text().splitlines()[0])["backend"]
+    assert head["backend"]["beams"] == 3
+
+
 # ---------------------------------------------------------------- the recorded FOLIO dev run
 
 
@@ -143,7 +161,8 @@ def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
 @pytest.mark.parametrize("name", ["folio-dev-k1", "folio-dev-k1-finetuned80", "folio-dev-k1-finetuned140",
                                   "folio-dev-k1-lora16", "folio-dev-k1-lora16-syn1000", "folio-dev-k1-qwen05-whole",
                                   "folio-dev-k1-qwen05-whole-vocab", "folio-dev-k1-qwen05-whole-step100-vocab",
-                                  "folio-dev-k1-qwen05-whole-cool130", "folio-dev-k1-qwen05-whole-proved2"])
+                                  "folio-dev-k1-qwen05-whole-cool130", "folio-dev-k1-qwen05-whole-proved2",
+                                  "folio-dev-k1-qwen05-whole-beams4"])
 def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
     """Replays recorded from FOLIO dev runs (K=1, 148 problems): the embedded model, the same
     model after `nsp train --steps 80` and after `nsp train` (140 steps), with the SmolLM LoRA
@@ -151,7 +170,8 @@ def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
     pairs, Qwen2.5-Coder-0.5B with the whole-problem adapter after 260 steps (the default until
     2026-12-04) without and with vocabulary repair, and the default translator (the same run's
     adapter at step 100, shipped as nsp/parse/adapter, with vocabulary repair) and that adapter
-    cooled down to step 130, and a run with True/False problems twice (neither shipped)."""
+    cooled down to step 130, and a run with True/False problems twice (neither shipped), and the
+    default translator with beam search (``--beams 4``)."""
     from tests.conftest import FOLIO_TRAIN
 
     replay = _need(ROOT / "data" / "replay" / f"{name}.jsonl")
@@ -230,6 +250,8 @@ def test_cli_eval_bad_inputs(tmp_path):
     assert r.returncode == 2 and b"list of lists" in r.stderr
     r = nsp("eval", PRONTOQA, "--endpoint", "http://127.0.0.1:9", "--grammar")
     assert r.returncode == 2 and b"--grammar constrains a local model" in r.stderr and b"Traceback" not in r.stderr
+    r = nsp("eval", PRONTOQA, "--endpoint", "http://127.0.0.1:9", "--beams", "4")
+    assert r.returncode == 2 and b"--beams searches a local model" in r.stderr and b"Traceback" not in r.stderr
 
 
 def test_cli_check_from_replay_explains_in_the_problems_words(tmp_path):

@@ -196,9 +196,13 @@ class TransformersBackend(Generator):
     """A local causal LM (CPU). ``model``: None (embedded), a .gguf file, a folder, or a hub id."""
 
     def __init__(self, model: str | os.PathLike | None = None, dtype: str | None = None, batch_size: int = 8,
-                 grammar: bool = False):
+                 grammar: bool = False, beams: int = 1):
         """``dtype``: None picks bfloat16 for the named PyPI models (``nsp.parse.models``, 0.5B and
-        up: about twice as fast on CPU) and float32 for the embedded 135M model (its recorded runs)."""
+        up: about twice as fast on CPU) and float32 for the embedded 135M model (its recorded runs).
+        ``beams``: a greedy completion (temperature 0) is the most likely of ``beams`` beams (beam
+        search) instead of the token-by-token greedy one; sampling is unaffected."""
+        if beams < 1 or (beams > 1 and grammar):
+            raise ValueError(_beams_problem(beams, grammar))
         try:
             import torch
             import transformers  # noqa: F401
@@ -262,6 +266,9 @@ class TransformersBackend(Generator):
 
             self.grammar = CompiledGrammar(self.tokenizer)
             self.name += " +grammar"
+        self.beams = beams
+        if beams > 1:
+            self.name += f" +beam search ({beams} beams)"
 
     @staticmethod
     def _with_adapter(folder: Path, base: str, dtype):
@@ -373,6 +380,8 @@ class TransformersBackend(Generator):
             kwargs.update(do_sample=True, temperature=temperature, top_p=0.95, top_k=0)
         else:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+            if self.beams > 1:  # n is 1 here (generate repeats a greedy completion)
+                kwargs.update(num_beams=self.beams, early_stopping=True)
         with torch.inference_mode():
             if len(prompts) == 1 and n > 1 and enc["input_ids"].shape[1] > 1:
                 seqs = self._generate_shared(enc, n, kwargs)
@@ -469,27 +478,39 @@ class ReplayBackend(Generator):
 
 
 def make_backend(model: str | None = None, endpoint: str | None = None, replay: str | None = None,
-                 grammar: bool = False, endpoint_options: dict | None = None) -> Generator:
+                 grammar: bool = False, endpoint_options: dict | None = None, beams: int = 1) -> Generator:
     """The back end the command-line options ask for (at most one of endpoint / replay);
     ``grammar``: constrain a local model's completions to formulas (:mod:`nsp.parse.constrain`);
+    ``beams``: a local model's greedy completions by beam search (:class:`TransformersBackend`);
     ``endpoint_options``: :class:`~nsp.parse.endpoint.EndpointBackend`'s keyword arguments (api,
     concurrency, max_n, grammar_style with formulas=True for the server's own constrained decoding)."""
-    check_backend_options(endpoint, replay, grammar, endpoint_options)
+    check_backend_options(endpoint, replay, grammar, endpoint_options, beams)
     if replay:
         return ReplayBackend(replay)
     if endpoint:
         from nsp.parse.endpoint import EndpointBackend
 
         return EndpointBackend(endpoint, model=model, **(endpoint_options or {}))
-    return TransformersBackend(model, grammar=grammar)
+    return TransformersBackend(model, grammar=grammar, beams=beams)
 
 
-def check_backend_options(endpoint, replay, grammar: bool, endpoint_options: dict | None) -> None:
+def _beams_problem(beams: int, grammar: bool) -> str:
+    if beams < 1:
+        return f"--beams {beams}: give 1 or more"
+    return ("--grammar and --beams do not go together: the grammar follows each row token by token, and "
+            "beam search reorders its rows at every step")
+
+
+def check_backend_options(endpoint, replay, grammar: bool, endpoint_options: dict | None, beams: int = 1) -> None:
     """ValueError (a usage error) for back-end options that do not go together."""
     if replay and endpoint:
         raise ValueError("give at most one of --replay and --endpoint")
     if grammar and endpoint:
         raise ValueError("--grammar constrains a local model; an endpoint decodes on its own server "
                          "(ask it to with --server-grammar)")
+    if beams != 1 and endpoint:
+        raise ValueError("--beams searches a local model's greedy translation; an endpoint decodes on its own server")
+    if beams < 1 or (beams > 1 and grammar):
+        raise ValueError(_beams_problem(beams, grammar))
     if endpoint_options and not endpoint:
         raise ValueError("--api, --concurrency, --max-n and --server-grammar only go with --endpoint")

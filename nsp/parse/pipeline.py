@@ -99,14 +99,15 @@ def read_dataset(path: str | Path, split: str | None = None) -> list[NLItem]:
 class LazyBackend(Generator):
     """Builds the real back end on first use (a fully symbolic run never loads a model)."""
 
-    def __init__(self, model=None, endpoint=None, replay=None, grammar=False, notify=None, endpoint_options=None):
+    def __init__(self, model=None, endpoint=None, replay=None, grammar=False, notify=None, endpoint_options=None,
+                 beams=1):
         """``notify(message)``: told when the model loads and while it generates (``nsp check``'s
         progress on stderr). The other arguments are :func:`make_backend`'s."""
         self.args = (model, endpoint, replay)
-        self.grammar = grammar
+        self.grammar, self.beams = grammar, beams
         self.endpoint_options = dict(endpoint_options or {})
         self.notify = notify or (lambda message: None)
-        check_backend_options(endpoint, replay, grammar, self.endpoint_options)
+        check_backend_options(endpoint, replay, grammar, self.endpoint_options, beams)
         self.inner: Generator | None = None
         self.load_seconds = 0.0
         self.name = (f"replay:{Path(replay).name}" if replay else f"endpoint:{endpoint}" if endpoint
@@ -121,7 +122,7 @@ class LazyBackend(Generator):
             if not replay:
                 self.notify(f"loading {self.name} ...")
             self.inner = make_backend(model=model, endpoint=endpoint, replay=replay, grammar=self.grammar,
-                                      endpoint_options=self.endpoint_options)
+                                      endpoint_options=self.endpoint_options, beams=self.beams)
             self.load_seconds = time.monotonic() - t
             self.name = self.inner.name
             if not replay:
@@ -316,6 +317,7 @@ def evaluate_pipeline(
     replay: str | Path | None = None,
     grammar: bool = False,
     endpoint_options: dict | None = None,
+    beams: int = 1,
     out: str | Path | None = None,
     fresh: bool = False,
     progress: bool = True,
@@ -325,15 +327,15 @@ def evaluate_pipeline(
     :class:`~nsp.parse.translate.Settings`); returns the summary (module docstring).
 
     The back end: ``generator`` when given, else the one ``model`` / ``endpoint`` / ``replay``
-    (``grammar``: constrained decoding; ``endpoint_options``: the server's) names, loaded on first
-    need (:class:`LazyBackend`).
+    (``grammar``: constrained decoding; ``beams``: beam search for greedy translations;
+    ``endpoint_options``: the server's) names, loaded on first need (:class:`LazyBackend`).
     ``out``: the per-problem JSONL, resumable (``fresh``: start over)."""
     settings = settings or Settings()
     items = read_dataset(dataset_path, split)
     if limit is not None:
         items = items[:limit]
     backend = generator or LazyBackend(model, endpoint, str(replay) if replay else None, grammar,
-                                       endpoint_options=endpoint_options)
+                                       endpoint_options=endpoint_options, beams=beams)
     cache: dict = {}
     start = time.monotonic()
 
@@ -347,6 +349,7 @@ def evaluate_pipeline(
               "backend": {"model": model, "endpoint": endpoint, "grammar": grammar,
                           **({"server_grammar": endpoint_options["grammar_style"]}
                              if (endpoint_options or {}).get("formulas") else {}),
+                          **({"beams": beams} if beams != 1 else {}),  # absent at 1: older journals resume
                           "replay_sha256": file_sha256(replay) if replay else None}}
     records = run_resumable(items, one, out, progress, f"eval K={settings.samples}",
                             header if generator is None else None, fresh,
@@ -371,6 +374,7 @@ def evaluate_pipeline(
     summary["split"] = split or "all"
     summary["conclusion_context"] = settings.conclusion_context
     summary["grammar"] = grammar
+    summary["beams"] = beams
     summary["vote"] = settings.vote
     summary["vocabulary_repair"] = settings.vocabulary_repair
     agree = [r["names_agree"] for r in done if r.get("names_agree") is not None]
