@@ -162,7 +162,7 @@ def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
                                   "folio-dev-k1-lora16", "folio-dev-k1-lora16-syn1000", "folio-dev-k1-qwen05-whole",
                                   "folio-dev-k1-qwen05-whole-vocab", "folio-dev-k1-qwen05-whole-step100-vocab",
                                   "folio-dev-k1-qwen05-whole-cool130", "folio-dev-k1-qwen05-whole-proved2",
-                                  "folio-dev-k1-qwen05-whole-beams4"])
+                                  "folio-dev-k1-qwen05-whole-beams4", "folio-dev-k1-smollm-whole"])
 def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
     """Replays recorded from FOLIO dev runs (K=1, 148 problems): the embedded model, the same
     model after `nsp train --steps 80` and after `nsp train` (140 steps), with the SmolLM LoRA
@@ -171,7 +171,7 @@ def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
     2026-12-04) without and with vocabulary repair, and the default translator (the same run's
     adapter at step 100, shipped as nsp/parse/adapter, with vocabulary repair) and that adapter
     cooled down to step 130, and a run with True/False problems twice (neither shipped), and the
-    default translator with beam search (``--beams 4``)."""
+    default translator with beam search (``--beams 4``), and SmolLM2-135M tuned on whole problems."""
     from tests.conftest import FOLIO_TRAIN
 
     replay = _need(ROOT / "data" / "replay" / f"{name}.jsonl")

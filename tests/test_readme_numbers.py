@@ -30,6 +30,7 @@ ROWS = [
     (ADAPTER_README, "Qwen2.5-Coder-0.5B + the step-260 adapter, no vocabulary repair", "folio-dev-k1-qwen05-whole"),
     (ADAPTER_README, "SmolLM2-135M + `adapter-smollm` (the previous default)", "folio-dev-k1-lora16"),
     (ADAPTER_README, "SmolLM2-135M alone", "folio-dev-k1"),
+    (ADAPTER_README, "SmolLM2-135M + a whole-problem LoRA", "folio-dev-k1-smollm-whole"),
     (ADAPTER_README, "**the default (this adapter, the `proof` vote), K=10**", "folio-dev-k10-qwen05-whole-step100"),
     (ADAPTER_README, "the default, K=3", "folio-dev-k3-qwen05-whole-step100"),
     (ADAPTER_README, "Qwen2.5-Coder-0.5B + this adapter, sentence by sentence", "folio-dev-k1-qwen05-sentence-step100-n20"),
