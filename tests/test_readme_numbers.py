@@ -37,6 +37,7 @@ ROWS = [
     (ADAPTER_README, "Qwen2.5-Coder-1.5B + a whole-problem LoRA at step 43", "folio-dev-k1-qwen15-whole-step43-n40"),
     (ADAPTER_README, "Qwen2.5-Coder-1.5B + the same run's LoRA at step 80", "folio-dev-k1-qwen15-whole-step80-n40"),
     (ADAPTER_README, "Qwen + this adapter (step 100), no vocabulary repair, 1 thread", "folio-dev-k1-qwen05-whole-step100-n20"),
+    (ADAPTER_README, "Qwen2.5-Coder-0.5B untuned", "folio-dev-k1-qwen05-untuned-n20"),
     (SMOLLM_README, "embedded SmolLM2-135M alone", "folio-dev-k1"),
     (SMOLLM_README, "+ full fine-tuning", "folio-dev-k1-finetuned140"),
     (SMOLLM_README, "**+ this adapter", "folio-dev-k1-lora16"),
