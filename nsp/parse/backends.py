@@ -201,8 +201,7 @@ class TransformersBackend(Generator):
         up: about twice as fast on CPU) and float32 for the embedded 135M model (its recorded runs).
         ``beams``: a greedy completion (temperature 0) is the most likely of ``beams`` beams (beam
         search) instead of the token-by-token greedy one; sampling is unaffected."""
-        if beams < 1 or (beams > 1 and grammar):
-            raise ValueError(_beams_problem(beams, grammar))
+        _check_beams(beams, grammar)
         try:
             import torch
             import transformers  # noqa: F401
@@ -494,11 +493,13 @@ def make_backend(model: str | None = None, endpoint: str | None = None, replay: 
     return TransformersBackend(model, grammar=grammar, beams=beams)
 
 
-def _beams_problem(beams: int, grammar: bool) -> str:
+def _check_beams(beams: int, grammar: bool) -> None:
+    """ValueError for a beam count below 1, or beam search with the grammar."""
     if beams < 1:
-        return f"--beams {beams}: give 1 or more"
-    return ("--grammar and --beams do not go together: the grammar follows each row token by token, and "
-            "beam search reorders its rows at every step")
+        raise ValueError(f"--beams {beams}: give 1 or more")
+    if beams > 1 and grammar:
+        raise ValueError("--grammar and --beams do not go together: the grammar follows each row token by token, "
+                         "and beam search reorders its rows at every step")
 
 
 def check_backend_options(endpoint, replay, grammar: bool, endpoint_options: dict | None, beams: int = 1) -> None:
@@ -510,7 +511,6 @@ def check_backend_options(endpoint, replay, grammar: bool, endpoint_options: dic
                          "(ask it to with --server-grammar)")
     if beams != 1 and endpoint:
         raise ValueError("--beams searches a local model's greedy translation; an endpoint decodes on its own server")
-    if beams < 1 or (beams > 1 and grammar):
-        raise ValueError(_beams_problem(beams, grammar))
+    _check_beams(beams, grammar)
     if endpoint_options and not endpoint:
         raise ValueError("--api, --concurrency, --max-n and --server-grammar only go with --endpoint")
