@@ -464,8 +464,11 @@ def check_cmd(file, model, endpoint, replay, timeout, as_json, **translator):
                    "settings) at its step, with a fresh optimizer: e.g. a --decay cool-down of nsp/parse/adapter.")
 @click.option("--proved-copies", type=click.IntRange(min=1), default=1, show_default=True,
               help="--data whole: each FOLIO v2 problem labelled True or False (its gold FOL proves it) appears N times.")
+@click.option("--self-train", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="--data whole: a replay file (nsp eval --samples K --out) of FOLIO v2 train problems; each "
+                   "problem's first sample that proves its gold label True or False joins the data.")
 def train_cmd(model, out, steps, batch, lr, warmup, lora, synthetic, max_len, save_every, save_minutes, data,
-              micro_batch, dtype, seed, decay, start_from, proved_copies):
+              micro_batch, dtype, seed, decay, start_from, proved_copies, self_train):
     """Fine-tune the translation model on FOLIO train-split NL→FOL pairs (CPU, resumable).
 
     Use the result with --model OUT/model (nsp check / nsp eval).
@@ -475,7 +478,8 @@ def train_cmd(model, out, steps, batch, lr, warmup, lora, synthetic, max_len, sa
     rec = train(model=model, out=out or DEFAULT_OUT, steps=steps, batch=batch, lr=lr, max_len=max_len,
                 seed=seed, save_every=save_every, progress=True, warmup=warmup,
                 lora=lora, synthetic=synthetic, data=data, micro_batch=micro_batch, dtype=dtype,
-                save_minutes=save_minutes, decay=decay, start_from=start_from, proved_copies=proved_copies)
+                save_minutes=save_minutes, decay=decay, start_from=start_from, proved_copies=proved_copies,
+                self_train=self_train)
     click.echo(f"trained {rec['steps']} steps in {rec['seconds']:.0f} s ({rec['seconds_per_step']} s/step); "
                f"loss {rec['losses'][0]} -> {rec['losses'][-1]}; model in {rec['model_dir']}")
 

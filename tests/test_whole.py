@@ -5,6 +5,7 @@ import json
 import pytest
 
 from nsp.parse import whole
+from nsp.logic.problem import ProblemError
 from nsp.parse.prompts import folio_split
 from nsp.parse.whole import (BuildReport, V0_TRAIN, V2_TRAIN, WholeProblem, folio_v2_problems, parse_completion,
                              problem_prompt, target_lines)
@@ -125,3 +126,68 @@ def test_proved_copies_repeat_the_true_and_false_problems_only():
     assert len(twice) == len(once) + len(proved) and set(twice) == set(once)
     assert report2.kept["folio-v2 True/False: extra copies"] == len(proved)
     assert "folio-v2 True/False: extra copies" not in report.kept  # the default's report is as recorded before
+
+
+def _v2_row(pred):
+    return next(r for r in (json.loads(l) for l in V2_TRAIN.read_text(encoding="utf-8").splitlines()) if pred(r))
+
+
+@needs_folio
+def test_self_train_keeps_a_sample_only_when_it_proves_the_gold_label(tmp_path):
+    """Rejection sampling over a replay file: a sample is kept only when it reads, keeps the
+    premises' names, does not restate the conclusion as a premise, and Z3 decides it to the gold
+    label; dev stories and unknown ids never enter."""
+    dev_sentences = whole._dev_sentences(V0_TRAIN, V2_TRAIN)
+    kept_v2 = folio_v2_problems(BuildReport(), V2_TRAIN, dev_sentences)
+    good = next(p for p in kept_v2 if p.label == "True")
+    row = _v2_row(lambda r: str(r["story_id"]) == good.story and " ".join(r["conclusion"].split()) == good.conclusion)
+    n = len(good.premises)
+    restated = list(good.fols[:-1]) + [good.fols[0]]                  # the conclusion is premise 1: no reasoning
+    new_name = list(good.fols[:-1]) + ["UnheardOf(nobody)"]           # a name no premise uses
+    wrong = list(good.fols[:-1]) + [f"¬({good.fols[-1]})"]            # decides False, gold is True
+    cut = list(good.fols[:-2]) + [good.fols[-1]]                      # one line short
+    dev_row = _v2_row(lambda r: folio_split(str(r["story_id"])) == "dev")
+    replay = tmp_path / "samples.jsonl"
+    lines = [{"id": str(row["example_id"]), "samples": [restated, new_name, wrong, cut, list(good.fols)]},
+             {"id": str(dev_row["example_id"]), "samples": [dev_row["premises-FOL"] + [dev_row["conclusion-FOL"]]]},
+             {"id": "no-such-id", "samples": [["A(a)", "A(a)"]]},
+             {"id": str(row["example_id"]) + "x", "samples": [wrong]}]
+    replay.write_text("".join(json.dumps(l, ensure_ascii=False) + "\n" for l in lines), encoding="utf-8")
+    report = BuildReport()
+    got = whole.self_trained_problems(report, replay, V2_TRAIN, dev_sentences)
+    assert len(restated) == n + 1 and len(got) == 1
+    assert got[0].fols == good.fols and got[0].source == "self-train" and got[0].label == "True"
+    assert got[0].prompt() == good.prompt()
+    assert report.kept["self-train"] == 1
+    assert report.dropped["self-train: dev-split story"] == 1
+    assert report.dropped["self-train: not a FOLIO v2 problem"] == 2
+    only_wrong = tmp_path / "wrong.jsonl"
+    only_wrong.write_text(json.dumps({"id": str(row["example_id"]), "samples": [restated, new_name, wrong, cut]},
+                                     ensure_ascii=False) + "\n", encoding="utf-8")
+    report = BuildReport()
+    assert whole.self_trained_problems(report, only_wrong, V2_TRAIN, dev_sentences) == []
+    assert report.dropped == {"self-train: no sample proves the gold label": 1}
+
+
+@needs_folio
+def test_self_train_joins_the_training_set_and_is_a_training_setting(tmp_path):
+    from nsp.parse.backends import BackendError
+    from nsp.parse.train import train
+
+    good = next(p for p in folio_v2_problems(BuildReport(), V2_TRAIN) if p.label == "False")
+    row = _v2_row(lambda r: str(r["story_id"]) == good.story and " ".join(r["conclusion"].split()) == good.conclusion)
+    replay = tmp_path / "samples.jsonl"
+    replay.write_text(json.dumps({"id": str(row["example_id"]), "samples": [list(good.fols)]}, ensure_ascii=False)
+                      + "\n", encoding="utf-8")
+    base, _ = whole.training_problems(seed=0)
+    more, report = whole.training_problems(seed=0, self_train=replay)
+    assert len(more) == len(base) + 1 and report.kept["self-train"] == 1
+    assert sum(p.source == "self-train" for p in more) == 1
+    with pytest.raises(BackendError, match="--self-train: for --data whole"):
+        train("qwen-coder-0.5b", tmp_path / "run", steps=2, data="pairs", self_train=replay)
+    with pytest.raises(BackendError, match="no such file"):
+        train("qwen-coder-0.5b", tmp_path / "run", steps=2, data="whole", self_train=tmp_path / "missing.jsonl")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(ProblemError, match=r"bad\.jsonl:1: .*must be a JSON object"):
+        train("qwen-coder-0.5b", tmp_path / "run", steps=2, data="whole", self_train=bad)

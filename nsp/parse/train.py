@@ -88,7 +88,8 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
           lr: float = 5e-5, max_len: int = 128, seed: int = 0, save_every: int = 20, progress: bool = True,
           warmup: int = 8, lora: int = 0, synthetic: int = 0, data: str = "pairs", micro_batch: int = 0,
           dtype: str = "float32", save_minutes: float = 0.0, synthetic_share: float = 0.12, decay: int = 0,
-          start_from: str | Path | None = None, proved_copies: int = 1) -> dict:
+          start_from: str | Path | None = None, proved_copies: int = 1,
+          self_train: str | Path | None = None) -> dict:
     """Fine-tune (or resume); returns the TRAINING.json record.
 
     ``data="whole"``: whole-problem translation (:mod:`nsp.parse.whole`; one problem per sequence,
@@ -96,7 +97,8 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
     rows per forward pass (gradient accumulation up to ``batch`` rows per step; 0 = ``batch``).
     ``dtype``: the base weights' dtype (bfloat16 is much faster on CPUs with AMX/AVX512-BF16; the
     LoRA weights stay float32). ``save_minutes``: also checkpoint after that much training time.
-    ``proved_copies``: whole data only, :func:`nsp.parse.whole.training_problems`.
+    ``proved_copies``, ``self_train`` (a replay file of the model's own samples; its sha256 is a
+    setting): whole data only, :func:`nsp.parse.whole.training_problems`.
     The settings that shape the run are recorded in the checkpoint; a resume under other settings
     is refused (``steps``, ``save_every``, ``save_minutes`` and ``progress`` may change, but not
     ``steps`` when ``decay`` is set: the decay ends at it). ``decay``, ``start_from``: module docstring."""
@@ -118,6 +120,17 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
         if data != "whole" or proved_copies < 1:
             raise BackendError(f"--proved-copies {proved_copies}: a count of 1 or more, for --data whole")
         settings["proved_copies"] = proved_copies
+    if self_train is not None:  # absent without it, like proved_copies
+        from nsp.files import file_sha256
+        from nsp.parse.replay import read_replay
+
+        if data != "whole":
+            raise BackendError("--self-train: for --data whole")
+        self_train = Path(self_train).expanduser()
+        if not self_train.is_file():
+            raise BackendError(f"--self-train {self_train}: no such file")
+        read_replay(self_train)  # a malformed file is refused before the model loads
+        settings["self_train_sha256"] = file_sha256(self_train)
     start = _start_record(start_from, settings) if start_from is not None else None
     if start is not None:
         settings["start_from"] = {"adapter_sha256": start["adapter_sha256"], "step": start["steps"]}
@@ -164,11 +177,13 @@ def train(model: str | None = None, out: str | Path = DEFAULT_OUT, steps: int = 
         key = {"seed": seed, "synthetic_share": synthetic_share}
         if proved_copies != 1:
             key["proved_copies"] = proved_copies
+        if self_train is not None:
+            key["self_train_sha256"] = settings["self_train_sha256"]
         saved = json.loads(frozen.read_text(encoding="utf-8")) if frozen.exists() else {}
         if saved.get("key") == key:
             pool, built = [tuple(x) for x in saved["examples"]], saved["report"]
         else:
-            pool, built = training_examples(seed, synthetic_share, proved_copies)  # shuffled with seed
+            pool, built = training_examples(seed, synthetic_share, proved_copies, self_train)  # shuffled with seed
             if start is not None and start.get("whole_problems") not in (None, built):
                 raise BackendError(f"{start_from} was trained on other whole-problem data than nsp/parse/whole.py "
                                    "builds now (its TRAINING.json whole_problems differ): its data position would "
@@ -296,7 +311,7 @@ def _start_record(start_from: str | Path, settings: dict) -> dict:
     except (ValueError, KeyError, TypeError) as e:
         raise BackendError(f"{record}: not a training record ({e})") from None
     shaping = ("model", "data", "batch", "micro_batch", "max_len", "seed", "lora", "dtype", "synthetic", "synthetic_share",
-               "proved_copies")
+               "proved_copies", "self_train_sha256")
     diff = _settings_diff(old, settings, shaping)
     if diff:
         raise BackendError(f"{src} was trained with other settings: {diff}; continue it with the same ones")

@@ -254,6 +254,73 @@ def folio_v0_problems(report: BuildReport, covered: set[str], path: Path = V0_TR
     return out
 
 
+
+def _restates(nodes) -> bool:
+    """The conclusion, or its negation, is one of the premises word for word: a 'proof' that
+    needs no reasoning, which says nothing about the translation."""
+    from nsp.logic.ir import Not
+
+    conc = nodes[-1]
+    return any(p == conc or p == Not(conc) for p in nodes[:-1])
+
+
+def self_trained_problems(report: BuildReport, replay: Path, path: Path = V2_TRAIN,
+                          dev_sentences: set[str] | None = None, timeout: float = 5.0) -> list[WholeProblem]:
+    """On-policy examples (rejection sampling, as in STaR and RFT): the model's own samples for
+    FOLIO v2 train-split problems labelled True or False, kept where the sample proves the label.
+
+    ``replay`` is a replay file (:mod:`nsp.parse.replay`; the ``--out`` of ``nsp eval --samples K``
+    run on FOLIO v2 problems) whose ids are FOLIO v2 ``example_id``s. Per problem, the first sample
+    whose formulas read in FOLIO syntax with no repair, whose conclusion uses only predicates and
+    constants of its premises and is not a premise (or a premise's negation) word for word, and
+    which Z3 decides to the gold label, becomes the target. Dev-split stories and problems sharing
+    a premise sentence with one are dropped, as everywhere in the training data."""
+    from nsp.logic.syntax import write
+    from nsp.parse.prompts import folio_split
+    from nsp.parse.replay import read_replay
+    from provers.z3_bridge import decide
+
+    dev = _dev_sentences(V0_TRAIN, path) if dev_sentences is None else dev_sentences
+    rows = {str(r.get("example_id")): r for r in _rows(path)}
+    by_id, _ = read_replay(replay)
+    out = []
+    for item_id, samples in by_id.items():
+        r = rows.get(item_id)
+        why, chosen = None, None
+        prem = tuple(_clean(p) for p in (r or {}).get("premises") or ())
+        if r is None:
+            why = "not a FOLIO v2 problem"
+        elif folio_split(str(r.get("story_id"))) != "train":
+            why = "dev-split story"
+        elif any(p.lower() in dev for p in prem):
+            why = "shares a premise with a dev story"
+        elif _label(r.get("label")) not in ("True", "False"):
+            why = "not labelled True or False"
+        else:
+            for texts in samples:
+                if len(texts) != len(prem) + 1:
+                    continue
+                nodes = _read_fols(texts)
+                if isinstance(nodes, str) or not _conclusion_symbols_in_premises(nodes) or _restates(nodes):
+                    continue
+                try:
+                    got = decide(nodes[:-1], nodes[-1], timeout=timeout, explain=False).outcome.value
+                except Exception:  # noqa: BLE001 - a sample Z3 cannot decide is not kept
+                    continue
+                if got == _label(r.get("label")):
+                    chosen = nodes
+                    break
+            if chosen is None:
+                why = "no sample proves the gold label"
+        if why:
+            report.dropped[f"self-train: {why}"] += 1
+            continue
+        report.kept["self-train"] += 1
+        out.append(WholeProblem(prem, _clean(r.get("conclusion")), tuple(write(n, "folio") for n in chosen),
+                                "self-train", str(r.get("story_id")), _label(r.get("label"))))
+    return out
+
+
 _NAME = re.compile(r"\b[a-z][a-z0-9_]*\b")
 
 
@@ -296,7 +363,8 @@ def synthetic_problems(n: int, seed: int, report: BuildReport) -> list[WholeProb
 
 
 def training_problems(seed: int = 0, synthetic_share: float = 0.12, v2_path: Path = V2_TRAIN,
-                      v0_path: Path = V0_TRAIN, proved_copies: int = 1) -> tuple[list[WholeProblem], BuildReport]:
+                      v0_path: Path = V0_TRAIN, proved_copies: int = 1,
+                      self_train: Path | None = None) -> tuple[list[WholeProblem], BuildReport]:
     """The whole-problem training set, shuffled with ``seed``, and what was kept and dropped.
 
     FOLIO v2 train-split problems that pass the filter (:func:`folio_v2_problems`), one problem per
@@ -304,7 +372,10 @@ def training_problems(seed: int = 0, synthetic_share: float = 0.12, v2_path: Pat
     problems making up ``synthetic_share`` of the total. No dev-split story, and no problem sharing
     a premise sentence with a dev story, in either file. ``proved_copies=N``: each kept FOLIO v2
     problem labelled True or False (its gold FOL proves the conclusion or its negation: a chain of
-    premises in one vocabulary) appears N times; the synthetic share is of the distinct problems."""
+    premises in one vocabulary) appears N times; the synthetic share is of the distinct problems.
+    ``self_train``: a replay file of the model's samples on FOLIO v2 train-split problems; the ones
+    that prove their gold label join the data (:func:`self_trained_problems`), not counted in the
+    synthetic share."""
     report = BuildReport()
     dev = _dev_sentences(v0_path, v2_path)
     v2 = folio_v2_problems(report, v2_path, dev)
@@ -313,6 +384,8 @@ def training_problems(seed: int = 0, synthetic_share: float = 0.12, v2_path: Pat
     real = len(v2) + len(v0)
     n_syn = round(real * synthetic_share / (1 - synthetic_share)) if synthetic_share > 0 else 0
     problems = v2 + v0 + synthetic_problems(n_syn, seed, report)
+    if self_train is not None:
+        problems += self_trained_problems(report, Path(self_train), v2_path, dev)
     if proved_copies > 1:
         proved = [p for p in v2 if p.label in ("True", "False")]
         problems += proved * (proved_copies - 1)
@@ -321,8 +394,8 @@ def training_problems(seed: int = 0, synthetic_share: float = 0.12, v2_path: Pat
     return problems, report
 
 
-def training_examples(seed: int = 0, synthetic_share: float = 0.12,
-                      proved_copies: int = 1) -> tuple[list[tuple[str, str]], dict]:
+def training_examples(seed: int = 0, synthetic_share: float = 0.12, proved_copies: int = 1,
+                      self_train: Path | None = None) -> tuple[list[tuple[str, str]], dict]:
     """(prompt, target) texts of :func:`training_problems` and the build report (JSON-ready)."""
-    problems, report = training_problems(seed, synthetic_share, proved_copies=proved_copies)
+    problems, report = training_problems(seed, synthetic_share, proved_copies=proved_copies, self_train=self_train)
     return [(p.prompt(), p.target()) for p in problems], report.to_json()
