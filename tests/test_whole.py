@@ -191,3 +191,20 @@ def test_self_train_joins_the_training_set_and_is_a_training_setting(tmp_path):
     bad.write_text("not json\n", encoding="utf-8")
     with pytest.raises(ProblemError, match=r"bad\.jsonl:1: .*must be a JSON object"):
         train("qwen-coder-0.5b", tmp_path / "run", steps=2, data="whole", self_train=bad)
+
+
+@needs_folio
+def test_self_train_input_is_train_split_true_false_problems_not_in_the_data(tmp_path):
+    out = tmp_path / "input.jsonl"
+    n = whole.self_train_input(out)
+    rows = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    assert n == len(rows) > 100
+    problems, _ = whole.training_problems(seed=0)
+    in_data = {(p.premises, p.conclusion) for p in problems if p.source == "folio-v2"}
+    clean = whole._clean
+    dev_sentences = whole._dev_sentences(V0_TRAIN, V2_TRAIN)
+    for r in rows:
+        assert folio_split(str(r["story_id"])) == "train" and r["label"] in ("True", "False")
+        assert not any(" ".join(p.split()).lower() in dev_sentences for p in r["premises"])
+        assert (tuple(clean(p) for p in r["premises"]), clean(r["conclusion"])) not in in_data
+    assert len({r["example_id"] for r in rows}) == n

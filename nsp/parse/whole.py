@@ -264,6 +264,27 @@ def _restates(nodes) -> bool:
     return any(p == conc or p == Not(conc) for p in nodes[:-1])
 
 
+def self_train_input(out: Path, path: Path = V2_TRAIN) -> int:
+    """Write the problems to sample for :func:`self_trained_problems` to ``out`` (FOLIO v2 rows,
+    JSONL, in the order of the sha256 of their ``example_id``) and return their count: train-split
+    problems labelled True or False, sharing no premise with a dev story, whose own gold FOL the
+    filter of :func:`folio_v2_problems` drops (so they are not in the training data yet)."""
+    import hashlib
+
+    from nsp.parse.prompts import folio_split
+    from nsp.records import write_atomic
+
+    dev = _dev_sentences(V0_TRAIN, path)
+    kept = {(p.premises, p.conclusion) for p in folio_v2_problems(BuildReport(), path, dev)}
+    rows = [r for r in _rows(path) if folio_split(str(r.get("story_id"))) == "train"
+            and _label(r.get("label")) in ("True", "False")
+            and not any(_clean(p).lower() in dev for p in r.get("premises") or ())
+            and (tuple(_clean(p) for p in r.get("premises") or ()), _clean(r.get("conclusion") or "")) not in kept]
+    rows.sort(key=lambda r: hashlib.sha256(str(r.get("example_id")).encode()).hexdigest())
+    write_atomic(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    return len(rows)
+
+
 def self_trained_problems(report: BuildReport, replay: Path, path: Path = V2_TRAIN,
                           dev_sentences: set[str] | None = None, timeout: float = 5.0) -> list[WholeProblem]:
     """On-policy examples (rejection sampling, as in STaR and RFT): the model's own samples for
