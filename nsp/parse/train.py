@@ -31,6 +31,12 @@ adapter and the run's ``TRAINING.json``, as :func:`export_adapter` writes them):
 settings are required, and the run goes on at that run's step and data position with its loss
 curve, but with a fresh optimizer (an export keeps no optimizer state), so the warm-up is run
 again from there. With ``decay`` it is a learning-rate cool-down of a shipped adapter.
+
+``self_train=FILE`` (whole data) is rejection-sampling self-training (STaR, RFT): FILE is a replay
+file of the model's own samples (``nsp eval --samples K --out FILE`` run on the problems
+:func:`nsp.parse.whole.self_train_input` writes), and each problem's first sample from which Z3
+proves the gold label joins the data (:func:`nsp.parse.whole.self_trained_problems`). The file's
+sha256 is a setting of the run.
 """
 
 from __future__ import annotations
