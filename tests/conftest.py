@@ -27,6 +27,21 @@ def folio_train() -> Path:
     return FOLIO_TRAIN
 
 
+@pytest.fixture(scope="session")
+def embedded():
+    """The real embedded SmolLM2-135M (converted once into ~/.cache/nsp), offline."""
+    pytest.importorskip("torch", reason="the model back end needs torch (pip install torch==2.13.0)")
+    pytest.importorskip("transformers", reason="the model back end needs transformers")
+    from nsp.parse.backends import BackendError, TransformersBackend, embedded_gguf
+
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+    try:
+        embedded_gguf()
+    except BackendError as e:
+        pytest.skip(str(e))
+    return TransformersBackend("embedded")  # the base model, even where `nsp train` left weights
+
+
 @contextlib.contextmanager
 def _serving(source: Path, log_path: Path, args: tuple[str, ...]):
     with open(log_path, "w") as log:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -114,19 +113,7 @@ def test_replay_bad_files(tmp_path, text, message):
 # ---------------------------------------------------------------- the embedded model (real)
 
 
-@pytest.fixture(scope="session")
-def embedded():
-    """The real embedded SmolLM2-135M (converted once into ~/.cache/nsp), offline."""
-    pytest.importorskip("torch", reason="the model back end needs torch (pip install torch==2.13.0)")
-    pytest.importorskip("transformers", reason="the model back end needs transformers")
-    from nsp.parse.backends import TransformersBackend, embedded_gguf
-
-    assert os.environ.get("HF_HUB_OFFLINE") == "1"
-    try:
-        embedded_gguf()
-    except BackendError as e:
-        pytest.skip(str(e))
-    return TransformersBackend("embedded")  # the base model, even where `nsp train` left weights
+# the `embedded` fixture (the real SmolLM2-135M) is in conftest.py
 
 
 def test_embedded_model_greedy_is_deterministic_and_shaped(embedded):

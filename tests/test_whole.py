@@ -7,8 +7,8 @@ import pytest
 from nsp.parse import whole
 from nsp.logic.problem import ProblemError
 from nsp.parse.prompts import folio_split
-from nsp.parse.whole import (BuildReport, V0_TRAIN, V2_TRAIN, WholeProblem, folio_v2_problems, parse_completion,
-                             problem_prompt, target_lines)
+from nsp.parse.whole import (BuildReport, V0_TRAIN, V2_TRAIN, WholeProblem, conclusion_prompt, folio_v2_problems,
+                             parse_completion, problem_prompt, target_lines)
 
 needs_folio = pytest.mark.skipif(not (V2_TRAIN.exists() and V0_TRAIN.exists()),
                                  reason=f"FOLIO train files not found in {V2_TRAIN.parent}")
@@ -128,6 +128,14 @@ def test_proved_copies_repeat_the_true_and_false_problems_only():
     assert "folio-v2 True/False: extra copies" not in report.kept  # the default's report is as recorded before
 
 
+def _chained(p) -> bool:
+    """The problem's gold FOL proves its label from at least two premises, with no free variable."""
+    from provers.z3_bridge import decide
+
+    nodes = whole._read_fols(p.fols)
+    return not whole._free_variable(nodes) and len(decide(nodes[:-1], nodes[-1], explain=False, cores=True).used) >= 2
+
+
 def _v2_row(pred):
     return next(r for r in (json.loads(l) for l in V2_TRAIN.read_text(encoding="utf-8").splitlines()) if pred(r))
 
@@ -139,16 +147,20 @@ def test_self_train_keeps_a_sample_only_when_it_proves_the_gold_label(tmp_path):
     label; dev stories and unknown ids never enter."""
     dev_sentences = whole._dev_sentences(V0_TRAIN, V2_TRAIN)
     kept_v2 = folio_v2_problems(BuildReport(), V2_TRAIN, dev_sentences)
-    good = next(p for p in kept_v2 if p.label == "True")
+    good = next(p for p in kept_v2 if p.label == "True" and _chained(p))
     row = _v2_row(lambda r: str(r["story_id"]) == good.story and " ".join(r["conclusion"].split()) == good.conclusion)
     n = len(good.premises)
     restated = list(good.fols[:-1]) + [good.fols[0]]                  # the conclusion is premise 1: no reasoning
     new_name = list(good.fols[:-1]) + ["UnheardOf(nobody)"]           # a name no premise uses
     wrong = list(good.fols[:-1]) + [f"¬({good.fols[-1]})"]            # decides False, gold is True
     cut = list(good.fols[:-2]) + [good.fols[-1]]                      # one line short
+    one_premise = list(good.fols[:-1]) + [f"({good.fols[0]}) ∨ ({good.fols[-1]})"]  # proved by premise 1 alone
+    free = [f"({good.fols[0]}) ∧ ¬(y = z)"] + list(good.fols[1:])    # a variable left free
+    assert whole._free_variable(whole._read_fols(free)) and not whole._free_variable(whole._read_fols(good.fols))
     dev_row = _v2_row(lambda r: folio_split(str(r["story_id"])) == "dev")
     replay = tmp_path / "samples.jsonl"
-    lines = [{"id": str(row["example_id"]), "samples": [restated, new_name, wrong, cut, list(good.fols)]},
+    lines = [{"id": str(row["example_id"]), "samples": [restated, new_name, wrong, cut, one_premise, free,
+                                                            list(good.fols)]},
              {"id": str(dev_row["example_id"]), "samples": [dev_row["premises-FOL"] + [dev_row["conclusion-FOL"]]]},
              {"id": "no-such-id", "samples": [["A(a)", "A(a)"]]},
              {"id": str(row["example_id"]) + "x", "samples": [wrong]}]
@@ -162,7 +174,7 @@ def test_self_train_keeps_a_sample_only_when_it_proves_the_gold_label(tmp_path):
     assert report.dropped["self-train: dev-split story"] == 1
     assert report.dropped["self-train: not a FOLIO v2 problem"] == 2
     only_wrong = tmp_path / "wrong.jsonl"
-    only_wrong.write_text(json.dumps({"id": str(row["example_id"]), "samples": [restated, new_name, wrong, cut]},
+    only_wrong.write_text(json.dumps({"id": str(row["example_id"]), "samples": [restated, new_name, wrong, cut, one_premise, free]},
                                      ensure_ascii=False) + "\n", encoding="utf-8")
     report = BuildReport()
     assert whole.self_trained_problems(report, only_wrong, V2_TRAIN, dev_sentences) == []
@@ -174,7 +186,7 @@ def test_self_train_joins_the_training_set_and_is_a_training_setting(tmp_path):
     from nsp.parse.backends import BackendError
     from nsp.parse.train import train
 
-    good = next(p for p in folio_v2_problems(BuildReport(), V2_TRAIN) if p.label == "False")
+    good = next(p for p in folio_v2_problems(BuildReport(), V2_TRAIN) if p.label == "False" and _chained(p))
     row = _v2_row(lambda r: str(r["story_id"]) == good.story and " ".join(r["conclusion"].split()) == good.conclusion)
     replay = tmp_path / "samples.jsonl"
     replay.write_text(json.dumps({"id": str(row["example_id"]), "samples": [list(good.fols)]}, ensure_ascii=False)
@@ -208,3 +220,45 @@ def test_self_train_input_is_train_split_true_false_problems_not_in_the_data(tmp
         assert not any(" ".join(p.split()).lower() in dev_sentences for p in r["premises"])
         assert (tuple(clean(p) for p in r["premises"]), clean(r["conclusion"])) not in in_data
     assert len({r["example_id"] for r in rows}) == n
+
+
+def test_conclusion_prompt_ends_where_the_conclusion_formula_goes():
+    prompt = conclusion_prompt(["All dogs are animals.", "Rex is a dog."], "Rex is an animal.",
+                               ["∀x (Dog(x) → Animal(x))", "Dog(rex)"])
+    assert prompt == ("Premises:\n1. All dogs are animals.\n2. Rex is a dog.\nConclusion: Rex is an animal.\n"
+                      "FOL:\n1. ∀x (Dog(x) → Animal(x))\n2. Dog(rex)\nC.")
+
+
+@needs_folio
+def test_conclusion_samples_follow_gold_premises_and_resume(embedded, tmp_path):
+    """The real embedded model writes K conclusions after each problem's gold premise FOL; a rerun
+    reads the journal instead of generating again, and other settings are refused."""
+    from nsp.errors import JobConflict
+    from nsp.logic.syntax import write
+
+    out = tmp_path / "conclusions.jsonl"
+    recs = whole.conclusion_samples(embedded, out, k=2, limit=2, progress=False, max_new_tokens=24)
+    rows = {str(r["example_id"]): r for r in map(json.loads, V2_TRAIN.read_text(encoding="utf-8").splitlines())}
+    assert len(recs) == 2 and [json.loads(l)["id"] for l in out.read_text(encoding="utf-8").splitlines()] == list(recs)
+    for item_id, rec in recs.items():
+        row = rows[item_id]
+        assert folio_split(str(row["story_id"])) == "train" and row["label"] in ("True", "False")
+        assert len(rec["samples"]) == 2
+        for sample in rec["samples"]:
+            assert len(sample) == len(row["premises"]) + 1 and isinstance(sample[-1], str)
+            want = [write(n, "folio") for n in whole._read_fols(row["premises-FOL"] + ["A(a)"])[:-1]]
+            assert sample[:-1] == want
+    calls = []
+
+    class Counting:
+        def describe(self):
+            return embedded.describe()
+
+        def generate(self, *a, **kw):
+            calls.append(a)
+            return embedded.generate(*a, **kw)
+
+    assert whole.conclusion_samples(Counting(), out, k=2, limit=2, progress=False, max_new_tokens=24) == recs
+    assert calls == []
+    with pytest.raises(JobConflict, match="settings.k: 2 there, 3 now"):
+        whole.conclusion_samples(embedded, out, k=3, limit=2, progress=False, max_new_tokens=24)

@@ -264,6 +264,17 @@ def _restates(nodes) -> bool:
     return any(p == conc or p == Not(conc) for p in nodes[:-1])
 
 
+def _free_variable(nodes) -> bool:
+    """A one-letter constant (``y`` in ``Likes(x, y)`` outside any ∀y/∃y): a variable left free."""
+    from nsp.logic.analysis import SignatureError, signature
+
+    try:
+        sig = signature(nodes)
+    except SignatureError:
+        return True
+    return any(s.kind == "constant" and len(name) == 1 for name, s in sig.items())
+
+
 def self_train_input(out: Path, path: Path = V2_TRAIN) -> int:
     """Write the problems to sample for :func:`self_trained_problems` to ``out`` (FOLIO v2 rows,
     JSONL, in the order of the sha256 of their ``example_id``) and return their count: train-split
@@ -285,6 +296,59 @@ def self_train_input(out: Path, path: Path = V2_TRAIN) -> int:
     return len(rows)
 
 
+def conclusion_prompt(premises: Sequence[str], conclusion: str, premise_fols: Sequence[str]) -> str:
+    """The whole-problem prompt with the premises' FOL lines already written, up to ``C.``: the
+    model writes only the conclusion's formula, in the premises' names."""
+    lines = target_lines(list(premise_fols) + ["_"])[:-1]
+    return problem_prompt(premises, conclusion) + "".join(f"{l}\n" for l in lines) + "C."
+
+
+def conclusion_samples(generator, out: Path, path: Path = V2_TRAIN, k: int = 4, seed: int = 0,
+                       temperature: float = 0.7, max_new_tokens: int = 96, progress: bool = True,
+                       limit: int | None = None) -> dict:
+    """Sample ``k`` conclusion formulas for each problem :func:`self_train_input` names, after its
+    own gold premise FOL (read and written in FOLIO syntax; a problem whose premise FOL does not read
+    is skipped): a replay file at ``out`` (``{"id": example_id, "samples": [[premise FOL..., conclusion], ...]}``)
+    for :func:`self_trained_problems`. Resumable (:func:`nsp.records.run_resumable`: the journal
+    ``OUT.journal`` refuses other settings); returns the records by id. ``limit``: the first N problems. The premises are the
+    annotators'; only the conclusion is the model's, and Z3 checks it against the gold label."""
+    import hashlib
+    import tempfile
+    from types import SimpleNamespace
+
+    from nsp.files import file_sha256
+    from nsp.logic.problem import problem_from_texts
+    from nsp.logic.syntax import write
+    from nsp.records import run_resumable
+
+    with tempfile.TemporaryDirectory() as tmp:
+        todo = Path(tmp) / "input.jsonl"
+        self_train_input(todo, path)
+        rows = _rows(todo)
+    items = []
+    for r in rows:
+        prem, fol = r.get("premises") or [], r.get("premises-FOL") or []
+        if len(prem) != len(fol) or not all(isinstance(f, str) and f.strip() for f in fol):
+            continue
+        try:
+            fols = [write(n, "folio") for n in problem_from_texts(fol, None, syntax="folio").premises]
+        except Exception:  # noqa: BLE001 - premise FOL that does not read: the problem is skipped
+            continue
+        prompt = conclusion_prompt([_clean(p) for p in r["premises"]], _clean(r["conclusion"]), fols)
+        items.append(SimpleNamespace(id=str(r["example_id"]), fols=fols, prompt=prompt))
+    items = items[:limit] if limit else items
+
+    def one(_pos, item) -> dict:
+        outs = generator.generate([item.prompt], n=k, temperature=temperature, seed=seed,
+                                  max_new_tokens=max_new_tokens)[0]
+        return {"id": item.id, "samples": [item.fols + [o.strip()] for o in outs]}
+
+    header = {"job": "conclusion-samples", "input_sha256": file_sha256(path), "backend": generator.describe(),
+              "settings": {"k": k, "seed": seed, "temperature": temperature, "max_new_tokens": max_new_tokens},
+              "problems": hashlib.sha256("\n".join(i.id for i in items).encode()).hexdigest()}
+    return run_resumable(items, one, out, progress, "conclusions", header, inputs=[path])
+
+
 def self_trained_problems(report: BuildReport, replay: Path, path: Path = V2_TRAIN,
                           dev_sentences: set[str] | None = None, timeout: float = 5.0) -> list[WholeProblem]:
     """On-policy examples (rejection sampling, as in STaR and RFT): the model's own samples for
@@ -292,9 +356,11 @@ def self_trained_problems(report: BuildReport, replay: Path, path: Path = V2_TRA
 
     ``replay`` is a replay file (:mod:`nsp.parse.replay`; the ``--out`` of ``nsp eval --samples K``
     run on FOLIO v2 problems) whose ids are FOLIO v2 ``example_id``s. Per problem, the first sample
-    whose formulas read in FOLIO syntax with no repair, whose conclusion uses only predicates and
-    constants of its premises and is not a premise (or a premise's negation) word for word, and
-    which Z3 decides to the gold label, becomes the target. Dev-split stories and problems sharing
+    whose formulas read in FOLIO syntax with no repair, with no one-letter constant (a variable
+    left free), whose conclusion uses only predicates and constants of its premises and is not a
+    premise (or a premise's negation) word for word, and which Z3 decides to the gold label from
+    at least two premises (a minimal core: a proof from one premise is a mistranslation far more
+    often than a FOLIO problem), becomes the target. Dev-split stories and problems sharing
     a premise sentence with one are dropped, as everywhere in the training data."""
     from nsp.logic.syntax import write
     from nsp.parse.prompts import folio_split
@@ -322,13 +388,14 @@ def self_trained_problems(report: BuildReport, replay: Path, path: Path = V2_TRA
                 if len(texts) != len(prem) + 1:
                     continue
                 nodes = _read_fols(texts)
-                if isinstance(nodes, str) or not _conclusion_symbols_in_premises(nodes) or _restates(nodes):
+                if isinstance(nodes, str) or not _conclusion_symbols_in_premises(nodes) or _restates(nodes) \
+                        or _free_variable(nodes):
                     continue
                 try:
-                    got = decide(nodes[:-1], nodes[-1], timeout=timeout, explain=False).outcome.value
+                    verdict = decide(nodes[:-1], nodes[-1], timeout=timeout, explain=False, cores=True)
                 except Exception:  # noqa: BLE001 - a sample Z3 cannot decide is not kept
                     continue
-                if got == _label(r.get("label")):
+                if verdict.outcome.value == _label(r.get("label")) and len(verdict.used or ()) >= 2:
                     chosen = nodes
                     break
             if chosen is None:
