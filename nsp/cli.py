@@ -465,8 +465,9 @@ def check_cmd(file, model, endpoint, replay, timeout, as_json, **translator):
 @click.option("--proved-copies", type=click.IntRange(min=1), default=1, show_default=True,
               help="--data whole: each FOLIO v2 problem labelled True or False (its gold FOL proves it) appears N times.")
 @click.option("--self-train", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="--data whole: a replay file (nsp eval --samples K --out) of FOLIO v2 train problems; each "
-                   "problem's first sample that proves its gold label True or False joins the data.")
+              help="--data whole: a replay file of the model's samples on FOLIO v2 train problems (e.g. "
+                   "nsp.parse.whole.conclusion_samples); each problem's first sample from which Z3 proves its gold "
+                   "label True or False joins the data.")
 def train_cmd(model, out, steps, batch, lr, warmup, lora, synthetic, max_len, save_every, save_minutes, data,
               micro_batch, dtype, seed, decay, start_from, proved_copies, self_train):
     """Fine-tune the translation model on FOLIO train-split NL→FOL pairs (CPU, resumable).

@@ -33,10 +33,11 @@ curve, but with a fresh optimizer (an export keeps no optimizer state), so the w
 again from there. With ``decay`` it is a learning-rate cool-down of a shipped adapter.
 
 ``self_train=FILE`` (whole data) is rejection-sampling self-training (STaR, RFT): FILE is a replay
-file of the model's own samples (``nsp eval --samples K --out FILE`` run on the problems
-:func:`nsp.parse.whole.self_train_input` writes), and each problem's first sample from which Z3
-proves the gold label joins the data (:func:`nsp.parse.whole.self_trained_problems`). The file's
-sha256 is a setting of the run.
+file of the model's own samples on FOLIO v2 train-split problems whose gold FOL the filter drops
+(:func:`nsp.parse.whole.conclusion_samples`: conclusions written after the gold premise FOL; or
+``nsp eval --samples K --out FILE`` on :func:`nsp.parse.whole.self_train_input`'s problems), and
+each problem's first sample from which Z3 proves the gold label joins the data
+(:func:`nsp.parse.whole.self_trained_problems`). The file's sha256 is a setting of the run.
 """
 
 from __future__ import annotations

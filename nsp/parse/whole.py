@@ -254,7 +254,6 @@ def folio_v0_problems(report: BuildReport, covered: set[str], path: Path = V0_TR
     return out
 
 
-
 def _restates(nodes) -> bool:
     """The conclusion, or its negation, is one of the premises word for word: a 'proof' that
     needs no reasoning, which says nothing about the translation."""
@@ -275,15 +274,11 @@ def _free_variable(nodes) -> bool:
     return any(s.kind == "constant" and len(name) == 1 for name, s in sig.items())
 
 
-def self_train_input(out: Path, path: Path = V2_TRAIN) -> int:
-    """Write the problems to sample for :func:`self_trained_problems` to ``out`` (FOLIO v2 rows,
-    JSONL, in the order of the sha256 of their ``example_id``) and return their count: train-split
-    problems labelled True or False, sharing no premise with a dev story, whose own gold FOL the
-    filter of :func:`folio_v2_problems` drops (so they are not in the training data yet)."""
+def _self_train_rows(path: Path = V2_TRAIN) -> list[dict]:
+    """:func:`self_train_input`'s rows."""
     import hashlib
 
     from nsp.parse.prompts import folio_split
-    from nsp.records import write_atomic
 
     dev = _dev_sentences(V0_TRAIN, path)
     kept = {(p.premises, p.conclusion) for p in folio_v2_problems(BuildReport(), path, dev)}
@@ -292,6 +287,17 @@ def self_train_input(out: Path, path: Path = V2_TRAIN) -> int:
             and not any(_clean(p).lower() in dev for p in r.get("premises") or ())
             and (tuple(_clean(p) for p in r.get("premises") or ()), _clean(r.get("conclusion") or "")) not in kept]
     rows.sort(key=lambda r: hashlib.sha256(str(r.get("example_id")).encode()).hexdigest())
+    return rows
+
+
+def self_train_input(out: Path, path: Path = V2_TRAIN) -> int:
+    """Write the problems to sample for :func:`self_trained_problems` to ``out`` (FOLIO v2 rows,
+    JSONL, in the order of the sha256 of their ``example_id``) and return their count: train-split
+    problems labelled True or False, sharing no premise with a dev story, whose own gold FOL the
+    filter of :func:`folio_v2_problems` drops (so they are not in the training data yet)."""
+    from nsp.records import write_atomic
+
+    rows = _self_train_rows(path)
     write_atomic(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     return len(rows)
 
@@ -308,12 +314,12 @@ def conclusion_samples(generator, out: Path, path: Path = V2_TRAIN, k: int = 4, 
                        limit: int | None = None) -> dict:
     """Sample ``k`` conclusion formulas for each problem :func:`self_train_input` names, after its
     own gold premise FOL (read and written in FOLIO syntax; a problem whose premise FOL does not read
-    is skipped): a replay file at ``out`` (``{"id": example_id, "samples": [[premise FOL..., conclusion], ...]}``)
-    for :func:`self_trained_problems`. Resumable (:func:`nsp.records.run_resumable`: the journal
-    ``OUT.journal`` refuses other settings); returns the records by id. ``limit``: the first N problems. The premises are the
-    annotators'; only the conclusion is the model's, and Z3 checks it against the gold label."""
+    is skipped): a replay file at ``out`` (``{"id": example_id, "samples": [[premise FOL...,
+    conclusion], ...]}``) for :func:`self_trained_problems`. The premises are the annotators'; only
+    the conclusion is the model's, and Z3 checks it against the gold label. Resumable
+    (:func:`nsp.records.run_resumable`: the journal ``OUT.journal`` refuses other settings);
+    returns the records by id. ``limit``: the first N problems."""
     import hashlib
-    import tempfile
     from types import SimpleNamespace
 
     from nsp.files import file_sha256
@@ -321,12 +327,8 @@ def conclusion_samples(generator, out: Path, path: Path = V2_TRAIN, k: int = 4, 
     from nsp.logic.syntax import write
     from nsp.records import run_resumable
 
-    with tempfile.TemporaryDirectory() as tmp:
-        todo = Path(tmp) / "input.jsonl"
-        self_train_input(todo, path)
-        rows = _rows(todo)
     items = []
-    for r in rows:
+    for r in _self_train_rows(path):
         prem, fol = r.get("premises") or [], r.get("premises-FOL") or []
         if len(prem) != len(fol) or not all(isinstance(f, str) and f.strip() for f in fol):
             continue
@@ -354,8 +356,9 @@ def self_trained_problems(report: BuildReport, replay: Path, path: Path = V2_TRA
     """On-policy examples (rejection sampling, as in STaR and RFT): the model's own samples for
     FOLIO v2 train-split problems labelled True or False, kept where the sample proves the label.
 
-    ``replay`` is a replay file (:mod:`nsp.parse.replay`; the ``--out`` of ``nsp eval --samples K``
-    run on FOLIO v2 problems) whose ids are FOLIO v2 ``example_id``s. Per problem, the first sample
+    ``replay`` is a replay file (:mod:`nsp.parse.replay`) whose ids are FOLIO v2 ``example_id``s:
+    :func:`conclusion_samples` (conclusions after the gold premise FOL), or the ``--out`` of
+    ``nsp eval --samples K`` run on :func:`self_train_input` (whole problems). Per problem, the first sample
     whose formulas read in FOLIO syntax with no repair, with no one-letter constant (a variable
     left free), whose conclusion uses only predicates and constants of its premises and is not a
     premise (or a premise's negation) word for word, and which Z3 decides to the gold label from
