@@ -262,3 +262,23 @@ def test_conclusion_samples_follow_gold_premises_and_resume(embedded, tmp_path):
     assert calls == []
     with pytest.raises(JobConflict, match="settings.k: 2 there, 3 now"):
         whole.conclusion_samples(embedded, out, k=3, limit=2, progress=False, max_new_tokens=24)
+
+
+@needs_folio
+def test_committed_self_train_samples_give_what_their_readme_says():
+    """data/self-train/README.md states how many problems of its replay file training keeps."""
+    import re
+    from collections import Counter
+
+    from tests.conftest import ROOT
+
+    folder = ROOT / "data" / "self-train"
+    said = re.search(r"\*\*(\d+) problems \((\d+) True,\s+(\d+) False\)\*\*; for (\d+) no sample passes",
+                     (folder / "README.md").read_text(encoding="utf-8"))
+    assert said, "the README's count line changed: update this test"
+    report = BuildReport()
+    kept = whole.self_trained_problems(report, folder / "folio-v2-conclusions-k4.jsonl")
+    labels = Counter(p.label for p in kept)
+    assert (len(kept), labels["True"], labels["False"], report.dropped["self-train: no sample proves the gold label"]) \
+        == tuple(int(x) for x in said.groups())
+    assert all(folio_split(p.story) == "train" for p in kept)
