@@ -137,6 +137,18 @@ def _dev_sentences(*paths: Path) -> set[str]:
     return out
 
 
+def _leak(story, premises: Sequence[str], dev: set[str]) -> str | None:
+    """Why a problem may not be trained on (a dev-split story, or a premise sentence of a dev
+    story), or None."""
+    from nsp.parse.prompts import folio_split
+
+    if folio_split(str(story)) != "train":
+        return "dev-split story"
+    if any(_clean(p).lower() in dev for p in premises):
+        return "shares a premise with a dev story"
+    return None
+
+
 def _read_fols(texts: Sequence[str]):
     """Nodes of FOLIO-syntax texts (the last one the conclusion), or a reason string."""
     from nsp.logic.problem import ProblemError, problem_from_texts
@@ -167,7 +179,6 @@ def folio_v2_problems(report: BuildReport, path: Path = V2_TRAIN, dev_sentences:
     (Unknown = Uncertain), and whose conclusion uses only predicates and constants of the premises.
     The FOL is rewritten in FOLIO syntax (:func:`nsp.logic.syntax.write`)."""
     from nsp.logic.syntax import write
-    from nsp.parse.prompts import folio_split
     from provers.z3_bridge import decide
 
     dev = _dev_sentences(V0_TRAIN, path) if dev_sentences is None else dev_sentences
@@ -177,12 +188,9 @@ def folio_v2_problems(report: BuildReport, path: Path = V2_TRAIN, dev_sentences:
         story = str(r.get("story_id"))
         why = None
         prem, fol, conc, cfol = r.get("premises") or [], r.get("premises-FOL") or [], r.get("conclusion"), r.get("conclusion-FOL")
-        if folio_split(story) != "train":
-            why = "dev-split story"
-        elif any(_clean(p).lower() in dev for p in prem):
-            why = "shares a premise with a dev story"
-        elif len(prem) != len(fol) or not isinstance(conc, str) or not isinstance(cfol, str) \
-                or not all(isinstance(f, str) and f.strip() for f in fol):
+        why = _leak(story, prem, dev)
+        if why is None and (len(prem) != len(fol) or not isinstance(conc, str) or not isinstance(cfol, str) \
+                or not all(isinstance(f, str) and f.strip() for f in fol)):
             why = "missing or misaligned FOL"
         if why is None:
             nodes = _read_fols(list(fol) + [cfol])
@@ -214,7 +222,6 @@ def folio_v0_problems(report: BuildReport, covered: set[str], path: Path = V0_TR
     premise takes the conclusion's place, the last one that uses only predicates and constants of
     the others (the whole problem's point is one vocabulary). Kept when all premise FOL reads."""
     from nsp.logic.syntax import write
-    from nsp.parse.prompts import folio_split
 
     dev = _dev_sentences(path, V2_TRAIN) if dev_sentences is None else dev_sentences
     out, seen = [], set()
@@ -224,14 +231,11 @@ def folio_v0_problems(report: BuildReport, covered: set[str], path: Path = V0_TR
             continue
         seen.add(story)
         prem, fol = r.get("premises") or [], r.get("premises-FOL") or []
-        why = None
-        if folio_split(story) != "train":
-            why = "dev-split story"
-        elif any(_clean(p).lower() in dev for p in prem):
-            why = "shares a premise with a dev story"
-        elif len(prem) != len(fol) or len(prem) < 2 or not all(isinstance(f, str) and f.strip() for f in fol):
+        why = _leak(story, prem, dev)
+        if why is None and (len(prem) != len(fol) or len(prem) < 2
+                            or not all(isinstance(f, str) and f.strip() for f in fol)):
             why = "missing or misaligned FOL"
-        elif sum(_clean(p).lower() in covered for p in prem) * 2 >= len(prem):
+        elif why is None and sum(_clean(p).lower() in covered for p in prem) * 2 >= len(prem):
             why = "story already covered by FOLIO v2"
         order = None
         if why is None:
@@ -278,13 +282,11 @@ def _self_train_rows(path: Path = V2_TRAIN) -> list[dict]:
     """:func:`self_train_input`'s rows."""
     import hashlib
 
-    from nsp.parse.prompts import folio_split
 
     dev = _dev_sentences(V0_TRAIN, path)
     kept = {(p.premises, p.conclusion) for p in folio_v2_problems(BuildReport(), path, dev)}
-    rows = [r for r in _rows(path) if folio_split(str(r.get("story_id"))) == "train"
+    rows = [r for r in _rows(path) if _leak(r.get("story_id"), r.get("premises") or (), dev) is None
             and _label(r.get("label")) in ("True", "False")
-            and not any(_clean(p).lower() in dev for p in r.get("premises") or ())
             and (tuple(_clean(p) for p in r.get("premises") or ()), _clean(r.get("conclusion") or "")) not in kept]
     rows.sort(key=lambda r: hashlib.sha256(str(r.get("example_id")).encode()).hexdigest())
     return rows
@@ -366,7 +368,6 @@ def self_trained_problems(report: BuildReport, replay: Path, path: Path = V2_TRA
     often than a FOLIO problem), becomes the target. Dev-split stories and problems sharing
     a premise sentence with one are dropped, as everywhere in the training data."""
     from nsp.logic.syntax import write
-    from nsp.parse.prompts import folio_split
     from nsp.parse.replay import read_replay
     from provers.z3_bridge import decide
 
@@ -378,15 +379,10 @@ def self_trained_problems(report: BuildReport, replay: Path, path: Path = V2_TRA
         r = rows.get(item_id)
         why, chosen = None, None
         prem = tuple(_clean(p) for p in (r or {}).get("premises") or ())
-        if r is None:
-            why = "not a FOLIO v2 problem"
-        elif folio_split(str(r.get("story_id"))) != "train":
-            why = "dev-split story"
-        elif any(p.lower() in dev for p in prem):
-            why = "shares a premise with a dev story"
-        elif _label(r.get("label")) not in ("True", "False"):
+        why = "not a FOLIO v2 problem" if r is None else _leak(r.get("story_id"), prem, dev)
+        if why is None and _label(r.get("label")) not in ("True", "False"):
             why = "not labelled True or False"
-        else:
+        elif why is None:
             for texts in samples:
                 if len(texts) != len(prem) + 1:
                     continue
