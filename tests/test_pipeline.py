@@ -162,6 +162,7 @@ def test_recorded_k10_replay_rescores_to_the_same_votes(tmp_path, name, limit):
                                   "folio-dev-k1-lora16", "folio-dev-k1-lora16-syn1000", "folio-dev-k1-qwen05-whole",
                                   "folio-dev-k1-qwen05-whole-vocab", "folio-dev-k1-qwen05-whole-step100-vocab",
                                   "folio-dev-k1-qwen05-whole-cool130", "folio-dev-k1-qwen05-whole-proved2",
+                                  "folio-dev-k1-qwen05-whole-selftrain",
                                   "folio-dev-k1-qwen05-whole-beams4", "folio-dev-k1-smollm-whole",
                                   "folio-dev-k1-qwen05-untuned-n20", "folio-dev-k1-qwen05-whole-step100-n20",
                                   "folio-dev-k1-qwen05-sentence-step100-n20", "folio-dev-k1-qwen15-whole-step43-n40",

@@ -23,6 +23,7 @@ ROWS = [
      "folio-dev-k1-qwen05-whole-step100-vocab"),
     (ADAPTER_README, "the same adapter cooled down to step 130", "folio-dev-k1-qwen05-whole-cool130"),
     (ADAPTER_README, "the shipped recipe with every FOLIO v2 True/False problem twice", "folio-dev-k1-qwen05-whole-proved2"),
+    (ADAPTER_README, "the shipped recipe plus self-training", "folio-dev-k1-qwen05-whole-selftrain"),
     (ADAPTER_README, "the default with beam search", "folio-dev-k1-qwen05-whole-beams4"),
     (ADAPTER_README, "Qwen2.5-Coder-0.5B + the step-260 adapter (the default until 2026-12-04), vocabulary repair 8",
      "folio-dev-k1-qwen05-whole-vocab"),
