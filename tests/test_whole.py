@@ -65,9 +65,15 @@ def test_v2_filter_on_real_items(tmp_path):
         assert folio_split(p.story) == "train"
 
 
+@pytest.fixture(scope="module")
+def default_set():
+    """The default training set and its report, built once for the tests that only read them."""
+    return whole.training_problems(seed=0)
+
+
 @needs_folio
-def test_training_set_has_no_dev_story_and_is_deterministic():
-    problems, report = whole.training_problems(seed=0)
+def test_training_set_has_no_dev_story_and_is_deterministic(default_set):
+    problems, report = default_set
     again, _ = whole.training_problems(seed=0)
     assert [p.target() for p in problems] == [p.target() for p in again]
     assert {p.source for p in problems} == {"folio-v2", "folio-v0", "synthetic"}
@@ -114,10 +120,10 @@ def test_resume_under_other_settings_is_refused_before_loading(tmp_path):
 
 
 @needs_folio
-def test_proved_copies_repeat_the_true_and_false_problems_only():
+def test_proved_copies_repeat_the_true_and_false_problems_only(default_set):
     from collections import Counter
 
-    once, report = whole.training_problems(seed=0)
+    once, report = default_set
     twice, report2 = whole.training_problems(seed=0, proved_copies=2)
     proved = [p for p in once if p.source == "folio-v2" and p.label in ("True", "False")]
     assert proved and {p.label for p in once if p.source == "folio-v2"} == {"True", "False", "Uncertain"}
@@ -182,7 +188,7 @@ def test_self_train_keeps_a_sample_only_when_it_proves_the_gold_label(tmp_path):
 
 
 @needs_folio
-def test_self_train_joins_the_training_set_and_is_a_training_setting(tmp_path):
+def test_self_train_joins_the_training_set_and_is_a_training_setting(tmp_path, default_set):
     from nsp.parse.backends import BackendError
     from nsp.parse.train import train
 
@@ -191,7 +197,7 @@ def test_self_train_joins_the_training_set_and_is_a_training_setting(tmp_path):
     replay = tmp_path / "samples.jsonl"
     replay.write_text(json.dumps({"id": str(row["example_id"]), "samples": [list(good.fols)]}, ensure_ascii=False)
                       + "\n", encoding="utf-8")
-    base, _ = whole.training_problems(seed=0)
+    base, _ = default_set
     more, report = whole.training_problems(seed=0, self_train=replay)
     assert len(more) == len(base) + 1 and report.kept["self-train"] == 1
     assert sum(p.source == "self-train" for p in more) == 1
@@ -206,12 +212,12 @@ def test_self_train_joins_the_training_set_and_is_a_training_setting(tmp_path):
 
 
 @needs_folio
-def test_self_train_input_is_train_split_true_false_problems_not_in_the_data(tmp_path):
+def test_self_train_input_is_train_split_true_false_problems_not_in_the_data(tmp_path, default_set):
     out = tmp_path / "input.jsonl"
     n = whole.self_train_input(out)
     rows = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
     assert n == len(rows) > 100
-    problems, _ = whole.training_problems(seed=0)
+    problems, _ = default_set
     in_data = {(p.premises, p.conclusion) for p in problems if p.source == "folio-v2"}
     clean = whole._clean
     dev_sentences = whole._dev_sentences(V0_TRAIN, V2_TRAIN)
