@@ -174,7 +174,8 @@ def test_recorded_replay_rescores_to_the_reported_summary(tmp_path, name):
     pairs, Qwen2.5-Coder-0.5B with the whole-problem adapter after 260 steps (the default until
     2026-12-04) without and with vocabulary repair, and the default translator (the same run's
     adapter at step 100, shipped as nsp/parse/adapter, with vocabulary repair) and that adapter
-    cooled down to step 130, and a run with True/False problems twice (neither shipped), and the
+    cooled down to step 130, a run with True/False problems twice and one self-trained on the
+    model's own proved conclusions (none shipped), and the
     default translator with beam search (``--beams 4``), and SmolLM2-135M tuned on whole problems;
     and runs on the first 20 or 40 problems (Qwen untuned, sentence by sentence, the 1.5B)."""
     from tests.conftest import FOLIO_TRAIN
