@@ -128,7 +128,8 @@ def prove(file, syntax, strict, timeout, cross_check, explain, as_json):
     """Decide whether FILE's premises entail its conclusion.
 
     FILE: premises one per line (# comments), a line '---', then the conclusion;
-    or JSON {"premises": [...], "conclusion": "..."}; or TPTP fof(...) lines with a conjecture.
+    or JSON {"premises": [...], "conclusion": "..."}; or TPTP fof(...) lines with a conjecture;
+    '-' reads it from standard input.
     Exit 0 when decided, 1 when Unknown (or the provers disagree), 2 for bad input.
     """
     from provers.decide import ProveSettings, prove_file
@@ -405,7 +406,7 @@ def check_cmd(file, model, endpoint, replay, timeout, as_json, **translator):
     """Check an English argument: translate it to FOL, decide it, explain the verdict.
 
     FILE: premises one per line, a line '---', then the conclusion; or JSON
-    {"premises": [...], "conclusion": "..."}. Exit 0 when decided, 1 when no verdict
+    {"premises": [...], "conclusion": "..."}; '-' reads it from standard input. Exit 0 when decided, 1 when no verdict
     (Unknown, or no usable translation), 2 for bad input, 3 when the model cannot run.
     """
     from nsp.parse.pipeline import LazyBackend, check_json, check_lines, check_problem, read_nl_problem

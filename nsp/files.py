@@ -22,6 +22,7 @@ from nsp.errors import BadInput
 
 MAX_TEXT_BYTES = 256 * 1024 * 1024  # a whole dataset or graph document
 CHUNK = 1 << 20
+STDIN, STDIN_NAME = "-", "<stdin>"  # the path that means standard input (read_input), and its name in messages
 _BOMS = ((b"\xff\xfe", "UTF-16 (little-endian byte-order mark)"), (b"\xfe\xff", "UTF-16 (big-endian byte-order mark)"))
 
 
@@ -54,21 +55,39 @@ def read_bytes(path: str | Path, limit: int = MAX_TEXT_BYTES) -> bytes:
         if size > limit:
             raise BadInput(f"file is too large ({size:,} bytes; the limit is {limit:,})", str(path))
         with path.open("rb") as f:
-            chunks, read = [], 0
-            while chunk := f.read(CHUNK):
-                _check_binary(chunk, str(path), read)
-                read += len(chunk)
-                if read > limit:
-                    raise BadInput(f"file is too large (more than {limit:,} bytes)", str(path))
-                chunks.append(chunk)
+            return _read_stream(f, str(path), limit)
     except OSError as e:
         raise BadInput(e.strerror or str(e), str(path)) from None
+
+
+def _read_stream(f, name: str, limit: int) -> bytes:
+    chunks, read = [], 0
+    while chunk := f.read(CHUNK):
+        _check_binary(chunk, name, read)
+        read += len(chunk)
+        if read > limit:
+            raise BadInput(f"input is too large (more than {limit:,} bytes)", name)
+        chunks.append(chunk)
     return b"".join(chunks)
 
 
 def read_text(path: str | Path, limit: int = MAX_TEXT_BYTES) -> str:
     """A whole file's UTF-8 text (module docstring: the policy and the bounds)."""
     return decode_text(read_bytes(path, limit), str(path))
+
+
+def read_input(path: str | Path, limit: int = MAX_TEXT_BYTES) -> tuple[str, str]:
+    """``(text, name)`` of a file, or of standard input when ``path`` is ``-`` (named ``<stdin>``),
+    under the same policy and bound as :func:`read_text`. For one-shot inputs (a problem to
+    check); a job that resumes needs a file it can hash."""
+    if str(path) != STDIN:
+        return read_text(path, limit), str(path)
+    import sys
+
+    try:
+        return decode_text(_read_stream(sys.stdin.buffer, STDIN_NAME, limit), STDIN_NAME), STDIN_NAME
+    except OSError as e:
+        raise BadInput(e.strerror or str(e), STDIN_NAME) from None
 
 
 def lines(path: str | Path, limit: int = MAX_TEXT_BYTES) -> Iterator[tuple[int, int, bytes, str]]:

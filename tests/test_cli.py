@@ -112,6 +112,25 @@ def test_cross_check_without_eprover_says_so(tmp_path, monkeypatch):
     assert "cross-check: cvc5 says True (agree)" in r.stdout.decode()  # the third opinion still answers
 
 
+def test_prove_and_check_read_standard_input_for_dash():
+    """`-` is standard input, for `nsp prove` and `nsp check` alike (the same reader as a file),
+    and bad input there is a one-line error naming <stdin>."""
+    text = (EXAMPLES / "dogs.txt").read_bytes()
+    piped, from_file = nsp("prove", "-", "--json", input_bytes=text), nsp("prove", EXAMPLES / "dogs.txt", "--json")
+    assert piped.returncode == 0, piped.stderr
+    assert {**json.loads(piped.stdout), "seconds": 0, "file": 0} == {**json.loads(from_file.stdout), "seconds": 0,
+                                                                      "file": 0}
+    r = nsp("check", "-", "--json", input_bytes=b"All cats are mammals.\nTom is a cat.\n---\nTom is a mammal.\n")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["verdict"] == "True"
+    for cmd, data, want in [("prove", b"\xff\xfe", "UTF-16"), ("check", b"P(a)\x00", "NUL byte"),
+                            ("check", b"Tom is a cat.\n", "a line '---'"), ("prove", b"", "no formulas")]:
+        r = nsp(cmd, "-", input_bytes=data)
+        err = r.stderr.decode()
+        assert r.returncode == 2 and err.startswith("nsp: error: <stdin>: ") and want in err, (cmd, err)
+        assert "Traceback" not in err
+
+
 def test_deep_formula_is_decided(tmp_path):
     depth = 10_000
     f = tmp_path / "deep.txt"

@@ -20,7 +20,7 @@ from typing import Sequence
 
 from nsp import jsonio
 from nsp.errors import BadInput
-from nsp.files import read_text
+from nsp.files import read_input, read_text
 from nsp.logic.analysis import SignatureError, separate_clashes, signature
 from nsp.logic.ir import Node
 from nsp.logic.syntax import FormulaSyntaxError, Repair, detect_syntax, parse
@@ -212,16 +212,17 @@ def _json_problem(data, name: str, conclusion_required: bool) -> tuple[dict, lis
 
 
 def read_problem_file(path: str | Path, syntax: str = "auto", strict: bool = False) -> Problem:
-    """Read a problem file; every failure is a one-line :class:`ProblemError`."""
-    return read_problem_text(read_text(path, MAX_FILE_BYTES), str(path), syntax, strict)
+    """Read a problem file (``-``: standard input); every failure is a one-line :class:`ProblemError`."""
+    text, name = read_input(path, MAX_FILE_BYTES)
+    return read_problem_text(text, name, syntax, strict)
 
 
 def read_sentence_file(path: str | Path) -> tuple[list[str], str]:
     """An English problem file (``nsp check``): the text format with sentences for formulas
     (premises one per line, ``#``/``%`` comments, ``---``, one conclusion), or JSON
-    ``{"premises": [...], "conclusion": "..."}``; blank premises are dropped. Raises ProblemError."""
-    name = str(path)
-    text = read_text(path, MAX_FILE_BYTES)
+    ``{"premises": [...], "conclusion": "..."}``; blank premises are dropped. ``-``: standard
+    input. Raises ProblemError."""
+    text, name = read_input(path, MAX_FILE_BYTES)
     is_json, data = _json_value(text, name, "{")  # a sentence may open with '"' or '['
     if is_json:
         _, premises, conclusion = _json_problem(data, name, conclusion_required=True)
