@@ -48,8 +48,9 @@ def _check_binary(data: bytes, name: str, offset: int) -> None:
 
 def read_bytes(path: str | Path, limit: int = MAX_TEXT_BYTES) -> bytes:
     """A file's bytes, at most ``limit`` of them (:class:`BadInput` beyond, or when it cannot be
-    read, or on a NUL byte: checked as it is read, so ``/dev/zero`` stops at once)."""
-    path = Path(path)
+    read, or on a NUL byte: checked as it is read, so ``/dev/zero`` stops at once). ``-`` is
+    refused here: only :func:`read_input` takes standard input (a file named ``-`` is ``./-``)."""
+    path = _file(path)
     try:
         size = path.stat().st_size
         if size > limit:
@@ -58,6 +59,13 @@ def read_bytes(path: str | Path, limit: int = MAX_TEXT_BYTES) -> bytes:
             return _read_stream(f, str(path), limit)
     except OSError as e:
         raise BadInput(e.strerror or str(e), str(path)) from None
+
+
+def _file(path: str | Path) -> Path:
+    if str(path) == STDIN:
+        raise BadInput("standard input is read only for a single problem (nsp prove, nsp check); "
+                       "give a file here", STDIN_NAME)
+    return Path(path)
 
 
 def _read_stream(f, name: str, limit: int) -> bytes:
@@ -93,7 +101,7 @@ def read_input(path: str | Path, limit: int = MAX_TEXT_BYTES) -> tuple[str, str]
 def lines(path: str | Path, limit: int = MAX_TEXT_BYTES) -> Iterator[tuple[int, int, bytes, str]]:
     """``(line number, byte offset, raw bytes, text)`` for each line of a file read a line at a time
     (a line at most ``limit`` bytes; the first megabyte is checked for binary data first)."""
-    path = Path(path)
+    path = _file(path)
     try:
         f = path.open("rb")
     except OSError as e:

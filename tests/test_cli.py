@@ -131,6 +131,14 @@ def test_prove_and_check_read_standard_input_for_dash():
         assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("args", [("eval", "-"), ("graph", "verify", "-")])
+def test_jobs_refuse_standard_input_in_one_line(args):
+    """A job that resumes reads a file it can hash: `-` there is a clear error, not 'no such file'."""
+    r = nsp(*args, input_bytes=b"{}\n")
+    err = r.stderr.decode()
+    assert r.returncode == 2 and "standard input is read only for a single problem" in err and "Traceback" not in err
+
+
 def test_deep_formula_is_decided(tmp_path):
     depth = 10_000
     f = tmp_path / "deep.txt"
