@@ -225,6 +225,23 @@ def test_model_names_for_one_concept_are_aligned_before_deciding(tmp_path):
     assert renamed == {}
 
 
+def test_countermodel_facts_show_unary_predicates_only(tmp_path):
+    """`nsp check` lists the counter-model's facts about named individuals for the problem's unary
+    predicates; a relation that holds of nothing is not shown as a unary fact (it was: ¬Get(maria))."""
+    from nsp.parse.pipeline import check_json, check_lines, check_problem
+
+    premises = ["Anyone who passes the exam gets a certificate.", "Maria is a student."]
+    conclusion = "Maria gets a certificate."
+    fol = ["∀x (Pass(x, exam) → ∃y (Certificate(y) ∧ Get(x, y)))", "Student(maria)",
+           "∃x (Certificate(x) ∧ Get(maria, x))"]
+    result = check_problem(premises, conclusion, _replay(tmp_path, [fol]), item_id="p")
+    assert result.translation.predicted == "Uncertain"
+    facts = check_json(result)["explanation"]["countermodel_facts"]
+    assert "Student(maria)" in facts and all(f.lstrip("¬").split("(")[0] in ("Student", "Certificate") for f in facts)
+    assert any(f.startswith("¬Certificate(") or f.startswith("Certificate(") for f in facts)
+    assert f"  {', '.join(facts)}" in check_lines(result)
+
+
 def test_a_model_compound_is_read_as_the_symbolic_parsers_conjunction(tmp_path):
     """The symbolic parser reads "Mona is a local artist" as Local(mona) ∧ Artist(mona); a
     model-made LocalArtist(x) in the same problem is read the same way, so the two chain."""

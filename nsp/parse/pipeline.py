@@ -239,7 +239,7 @@ def check_json(result: CheckResult, backend: str = "") -> dict:
                            for i in v.used]
         if v.countermodel is not None:
             exp["countermodel"] = v.countermodel.to_json()
-            exp["countermodel_facts"] = named_facts(v.countermodel)
+            exp["countermodel_facts"] = named_facts(v.countermodel, rep.problem)
             exp["countermodel_lines"] = v.countermodel.describe()
         if v.model is not None:
             exp["model"] = v.model.to_json()
@@ -247,12 +247,18 @@ def check_json(result: CheckResult, backend: str = "") -> dict:
     return out
 
 
-def named_facts(model, limit: int = 40) -> list[str]:
-    """The model's unary facts about the problem's named individuals: ``Dog(rex)``, ``¬Animal(tom)``."""
+def named_facts(model, problem, limit: int = 40) -> list[str]:
+    """The model's facts about the problem's named individuals for its unary predicates:
+    ``Dog(rex)``, ``¬Animal(tom)`` (arities from the problem: a relation that holds of nothing is
+    not shown as a unary fact)."""
+    from nsp.logic.analysis import signature
+
+    nodes = [*problem.premises, *([problem.conclusion] if problem.conclusion is not None else [])]
+    unary = {s.name for s in signature(nodes).values() if s.kind == "predicate" and s.arity == 1}
     facts = []
     for name, element in sorted(model.constants.items()):
         for pred, rows in sorted(model.predicates.items()):
-            if rows and len(rows[0]) != 1:
+            if pred not in unary:
                 continue
             holds = (element,) in {tuple(r) for r in rows}
             facts.append(f"{'' if holds else '¬'}{pred}({name})")
@@ -293,7 +299,7 @@ def check_lines(result: CheckResult, backend: str = "") -> list[str]:
         lines.append("neither the conclusion nor its negation follows.")
         if v.countermodel is not None:
             lines.append(f"a situation where every premise holds and the conclusion fails ({tr.conclusion}):")
-            facts = named_facts(v.countermodel)
+            facts = named_facts(v.countermodel, rep.problem)
             if facts:
                 lines.append(f"  {', '.join(facts)}")
             lines.extend(f"  {l}" for l in v.countermodel.describe())
