@@ -254,6 +254,34 @@ def test_thread_count_follows_the_load_from_other_work(monkeypatch):
     assert backends._threads(own=0) == 3
 
 
+def test_a_shipped_adapter_is_merged_once_and_loaded_from_the_cache(embedded, monkeypatch, tmp_path):
+    """The first load of a shipped adapter merges it into its base and keeps the result in the
+    cache; later loads read that folder without peft and give the same weights and completions.
+    Another adapter folder is merged at every load, never cached (SmolLM2 + adapter-smollm here:
+    the same code path as the default translator, at a tenth of its size)."""
+    pytest.importorskip("peft", reason="a LoRA adapter needs peft (pip install 'nsp[model]')")
+    import shutil
+    import sys
+
+    from nsp.parse import backends
+
+    cache = tmp_path / "merged"
+    monkeypatch.setattr(backends, "merged_dir", lambda adapter, base, dtype: cache / Path(adapter).name)
+    first = backends.TransformersBackend(str(backends.SMOLLM_ADAPTER))
+    assert (cache / "adapter-smollm" / "config.json").exists()
+    other = tmp_path / "my-adapter"
+    shutil.copytree(backends.SMOLLM_ADAPTER, other)
+    monkeypatch.setitem(sys.modules, "peft", None)  # peft cannot be imported from here on
+    again = backends.TransformersBackend(str(backends.SMOLLM_ADAPTER))
+    a, b = first.model.state_dict(), again.model.state_dict()
+    assert a.keys() == b.keys() and all(a[k].equal(b[k]) for k in a)
+    prompt = ["Premise: All dogs are animals.\nFOL:"]
+    assert again.generate(prompt, max_new_tokens=16) == first.generate(prompt, max_new_tokens=16)
+    with pytest.raises(BackendError, match="needs peft"):
+        backends.TransformersBackend(str(other))
+    assert sorted(p.name for p in cache.iterdir()) == ["adapter-smollm"]
+
+
 def test_the_default_translator_is_the_shipped_adapter(monkeypatch, tmp_path):
     """With no weights from `nsp train`, the default back end is Qwen2.5-Coder-0.5B with the
     whole-problem LoRA adapter in nsp/parse/adapter (at most 25 MB in the repo) merged in: its

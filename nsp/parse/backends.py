@@ -36,6 +36,7 @@ bit-identical reruns.
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import json
 import os
@@ -134,15 +135,11 @@ def embedded_gguf() -> Path:
 
 def converted_dir(gguf: Path) -> Path:
     """The safetensors copy of ``gguf`` in the cache, converting it once (atomically) if absent."""
-    target = CACHE / "models" / file_sha256(gguf)[:24]
-    if (target / "config.json").exists():
-        return target
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".convert-"))
-    try:
+    def convert(tmp: Path) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
         tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
         model.hf_quantizer = None  # weights are dequantized; save them as plain tensors
@@ -151,14 +148,36 @@ def converted_dir(gguf: Path) -> Path:
         model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
         (tmp / "SOURCE").write_text(f"{gguf}\n", encoding="utf-8")
+
+    return _build_once(CACHE / "models" / file_sha256(gguf)[:24], convert)
+
+
+def _build_once(target: Path, fill) -> Path:
+    """``target``, a model folder in the cache: ``fill(tmp)`` writes it into a temporary folder
+    beside it, which then takes its name at once (a crash leaves no half folder; when another
+    process got there first, its folder stays)."""
+    if (target / "config.json").exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".build-"))
+    try:
+        fill(tmp)
         try:
             os.replace(tmp, target)
-        except OSError:  # another process converted it first
+        except OSError:  # another process built it first
             shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def merged_dir(adapter: Path, base: str, dtype) -> Path:
+    """Where the cache keeps ``base`` with the LoRA adapter in ``adapter`` merged in, in ``dtype``:
+    a folder named by the hash of the adapter's weights and config, the base and the dtype."""
+    key = "\n".join([file_sha256(Path(adapter) / "adapter_model.safetensors"),
+                     file_sha256(Path(adapter) / "adapter_config.json"), str(base), str(dtype)])
+    return CACHE / "merged" / hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
 
 
 def _base_title(base: str) -> str:
@@ -271,17 +290,30 @@ class TransformersBackend(Generator):
 
     @staticmethod
     def _with_adapter(folder: Path, base: str, dtype):
-        """The model in ``base`` (a resolved path or hub id) with the adapter in ``folder`` merged in."""
+        """The model in ``base`` (a resolved path or hub id) with the adapter in ``folder`` merged in.
+        A shipped adapter (``SHIPPED_ADAPTER``, ``SMOLLM_ADAPTER``) is merged once per dtype and the
+        result kept in the cache (:func:`merged_dir`): the same weights, loaded without peft's merge."""
         from transformers import AutoModelForCausalLM
 
-        try:
-            from peft import PeftModel
-        except ImportError:
-            raise BackendError(f"{folder} is a LoRA adapter; loading it needs peft: pip install 'nsp[model]'") from None
-        net = AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
-        with warnings.catch_warnings():  # peft calls transformers' deprecated is_gradient_checkpointing
-            warnings.simplefilter("ignore", FutureWarning)
-            return PeftModel.from_pretrained(net, str(folder)).merge_and_unload()
+        def merge(into=None):
+            try:
+                from peft import PeftModel
+            except ImportError:
+                raise BackendError(f"{folder} is a LoRA adapter; loading it needs peft: pip install 'nsp[model]'") \
+                    from None
+            net = AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
+            with warnings.catch_warnings():  # peft calls transformers' deprecated is_gradient_checkpointing
+                warnings.simplefilter("ignore", FutureWarning)
+                net = PeftModel.from_pretrained(net, str(folder)).merge_and_unload()
+            if into is not None:
+                net.save_pretrained(into)
+            return net
+
+        if Path(folder).resolve() not in (SHIPPED_ADAPTER.resolve(), SMOLLM_ADAPTER.resolve()):
+            return merge()
+        made = []
+        cached = _build_once(merged_dir(folder, base, dtype), lambda tmp: made.append(merge(tmp)))
+        return made[0] if made else AutoModelForCausalLM.from_pretrained(str(cached), dtype=dtype)
 
     @staticmethod
     def _meta(folder: Path) -> dict:
