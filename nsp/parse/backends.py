@@ -18,6 +18,9 @@ Back ends:
   measurements): Qwen2.5-Coder-0.5B-Instruct (``qwen-coder-0.5b``, :mod:`nsp.parse.models`) tuned
   for whole problems (:mod:`nsp.parse.whole`). ``nsp/parse/adapter-smollm/`` is the earlier one,
   SmolLM2-135M tuned sentence by sentence. ``model="embedded"`` always means SmolLM2 alone.
+  A shipped adapter is merged into its base once per dtype and the merged model kept under
+  ``~/.cache/nsp/merged/`` (:func:`merged_dir`), so later loads skip peft's merge (~5 s instead of
+  ~10 s for the default); any other adapter folder is merged at every load.
 - :class:`nsp.parse.endpoint.EndpointBackend`: an OpenAI-compatible HTTP server (``/v1/completions`` or
   ``/v1/chat/completions``), one request per prompt asking for ``n`` choices.
 - :class:`ReplayBackend`: no model at all; serves the samples recorded in a replay file
