@@ -271,6 +271,7 @@ def test_a_shipped_adapter_is_merged_once_and_loaded_from_the_cache(embedded, mo
     assert (cache / "adapter-smollm" / "config.json").exists()
     other = tmp_path / "my-adapter"
     shutil.copytree(backends.SMOLLM_ADAPTER, other)
+    real_peft = sys.modules["peft"]  # imported by the first load's merge
     monkeypatch.setitem(sys.modules, "peft", None)  # peft cannot be imported from here on
     again = backends.TransformersBackend(str(backends.SMOLLM_ADAPTER))
     a, b = first.model.state_dict(), again.model.state_dict()
@@ -280,6 +281,12 @@ def test_a_shipped_adapter_is_merged_once_and_loaded_from_the_cache(embedded, mo
     with pytest.raises(BackendError, match="needs peft"):
         backends.TransformersBackend(str(other))
     assert sorted(p.name for p in cache.iterdir()) == ["adapter-smollm"]
+    monkeypatch.setitem(sys.modules, "peft", real_peft)
+    blocked = tmp_path / "read-only"  # a cache that cannot be written: merged in memory all the same
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setattr(backends, "merged_dir", lambda adapter, base, dtype: blocked / "m")
+    fallback = backends.TransformersBackend(str(backends.SMOLLM_ADAPTER))
+    assert fallback.generate(prompt, max_new_tokens=16) == first.generate(prompt, max_new_tokens=16)
 
 
 def test_the_default_translator_is_the_shipped_adapter(monkeypatch, tmp_path):

@@ -315,7 +315,10 @@ class TransformersBackend(Generator):
         if Path(folder).resolve() not in (SHIPPED_ADAPTER.resolve(), SMOLLM_ADAPTER.resolve()):
             return merge()
         made = []
-        cached = _build_once(merged_dir(folder, base, dtype), lambda tmp: made.append(merge(tmp)))
+        try:
+            cached = _build_once(merged_dir(folder, base, dtype), lambda tmp: made.append(merge(tmp)))
+        except OSError:  # the cache cannot be written (read-only, full): merge in memory, as for any adapter
+            return made[0] if made else merge()
         return made[0] if made else AutoModelForCausalLM.from_pretrained(str(cached), dtype=dtype)
 
     @staticmethod
