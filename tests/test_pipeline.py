@@ -297,6 +297,26 @@ def test_cli_check_uncertain_shows_a_countermodel_without_a_model(tmp_path):
     assert "model: none (every sentence parsed symbolically)" in out  # no model was loaded or named
 
 
+def test_the_first_load_says_it_prepares_the_model_once(tmp_path, monkeypatch):
+    """With no merged model in the cache yet, `nsp check` says the first load assembles, converts
+    and merges the model once (a minute or two, silent otherwise); later loads do not say it."""
+    from nsp.parse import backends, pipeline
+
+    monkeypatch.setattr(backends, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(backends, "FINETUNED", tmp_path / "cache" / "no-finetuned-model")
+    loaded = type("Loaded", (), {"name": "transformers:a model"})  # what make_backend would return
+    monkeypatch.setattr(pipeline, "make_backend", lambda **kw: loaded())
+    said: list[str] = []
+    pipeline.LazyBackend(notify=said.append)._get()
+    assert said[0].startswith("loading transformers:the default translator ... (first use: ")
+    (tmp_path / "cache" / "merged" / "abc").mkdir(parents=True)
+    (tmp_path / "cache" / "merged" / "abc" / "config.json").write_text("{}")
+    said.clear()
+    pipeline.LazyBackend(notify=said.append)._get()
+    assert said[0] == "loading transformers:the default translator ..."
+    assert not backends.first_use("embedded") and not backends.first_use("qwen-coder-0.5b")
+
+
 @pytest.mark.slow  # ~95 s on a busy 2-core machine (model load + generation in a fresh process)
 def test_cli_check_with_the_default_translator(tmp_path):
     """End to end with the real default translator (Qwen2.5-Coder-0.5B + the shipped adapter, whole

@@ -175,6 +175,14 @@ def _build_once(target: Path, fill) -> Path:
     return target
 
 
+def first_use(model) -> bool:
+    """Whether loading ``model`` (None: the default translator) will likely first assemble,
+    convert and merge it into the cache (no merged model there yet): a minute or two, once."""
+    if model is not None or (FINETUNED / "config.json").exists() or (FINETUNED / "adapter_config.json").exists():
+        return False
+    return not any((CACHE / "merged").glob("*/config.json"))
+
+
 def merged_dir(adapter: Path, base: str, dtype) -> Path:
     """Where the cache keeps ``base`` with the LoRA adapter in ``adapter`` merged in, in ``dtype``:
     a folder named by the hash of the adapter's weights and config, the base and the dtype."""

@@ -25,7 +25,7 @@ from typing import Sequence
 from nsp.eval.datasets import UniqueIds, field_error, jsonl_rows, normalise_label
 from nsp.eval.gold import summarise
 from nsp.logic.problem import ProblemError, read_sentence_file, read_text_file
-from nsp.parse.backends import LINE, Generator, ReplayMiss, check_backend_options, make_backend
+from nsp.parse.backends import LINE, Generator, ReplayMiss, check_backend_options, first_use, make_backend
 from nsp.parse.sample import Sample
 from nsp.parse.translate import ProblemTranslation, Settings, semantics_for, translate_problem
 from nsp.records import file_sha256, run_resumable
@@ -120,7 +120,9 @@ class LazyBackend(Generator):
             t = time.monotonic()
             model, endpoint, replay = self.args
             if not replay:
-                self.notify(f"loading {self.name} ...")
+                once = (" (first use: the model is assembled, converted and merged into the cache once, a minute or "
+                        "two; later loads take seconds)") if not endpoint and first_use(model) else ""
+                self.notify(f"loading {self.name} ...{once}")
             self.inner = make_backend(model=model, endpoint=endpoint, replay=replay, grammar=self.grammar,
                                       endpoint_options=self.endpoint_options, beams=self.beams)
             self.load_seconds = time.monotonic() - t
