@@ -52,22 +52,21 @@ def _peak_mb() -> float:
 
 
 def _load(choice: str):
-    from nsp.parse.backends import SHIPPED_ADAPTER, TransformersBackend
+    from nsp.parse.backends import SHIPPED_ADAPTER, TransformersBackend, merge_adapter
 
     if choice not in LOAD_ONLY:
         return TransformersBackend(None, dtype=choice)
     import torch
-    from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
     from nsp.parse.models import model_gguf, resolve_name
 
     if choice == "merge":
-        net = AutoModelForCausalLM.from_pretrained(resolve_name("qwen-coder-0.5b"), dtype=torch.bfloat16)
-    else:
-        gguf = model_gguf("qwen-coder-0.5b")
-        net = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
-    return PeftModel.from_pretrained(net, str(SHIPPED_ADAPTER)).merge_and_unload()
+        return merge_adapter(SHIPPED_ADAPTER, lambda: AutoModelForCausalLM.from_pretrained(
+            resolve_name("qwen-coder-0.5b"), dtype=torch.bfloat16))
+    gguf = model_gguf("qwen-coder-0.5b")
+    return merge_adapter(SHIPPED_ADAPTER, lambda: AutoModelForCausalLM.from_pretrained(
+        str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32))
 
 
 def child(choice: str, problems: int) -> dict:

@@ -175,6 +175,19 @@ def _build_once(target: Path, fill) -> Path:
     return target
 
 
+def merge_adapter(folder: Path, load_base):
+    """The model ``load_base()`` returns with the LoRA adapter in ``folder`` merged in by peft
+    (:class:`BackendError` when peft is missing, said before the base loads)."""
+    try:
+        from peft import PeftModel
+    except ImportError:
+        raise BackendError(f"{folder} is a LoRA adapter; loading it needs peft: pip install 'nsp[model]'") from None
+    net = load_base()
+    with warnings.catch_warnings():  # peft calls transformers' deprecated is_gradient_checkpointing
+        warnings.simplefilter("ignore", FutureWarning)
+        return PeftModel.from_pretrained(net, str(folder)).merge_and_unload()
+
+
 def first_use(model) -> bool:
     """Whether loading ``model`` (None: the default translator) will likely first assemble,
     convert and merge it into the cache (no merged model there yet): a minute or two, once."""
@@ -307,15 +320,7 @@ class TransformersBackend(Generator):
         from transformers import AutoModelForCausalLM
 
         def merge(into=None):
-            try:
-                from peft import PeftModel
-            except ImportError:
-                raise BackendError(f"{folder} is a LoRA adapter; loading it needs peft: pip install 'nsp[model]'") \
-                    from None
-            net = AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
-            with warnings.catch_warnings():  # peft calls transformers' deprecated is_gradient_checkpointing
-                warnings.simplefilter("ignore", FutureWarning)
-                net = PeftModel.from_pretrained(net, str(folder)).merge_and_unload()
+            net = merge_adapter(folder, lambda: AutoModelForCausalLM.from_pretrained(base, dtype=dtype))
             if into is not None:
                 net.save_pretrained(into)
             return net

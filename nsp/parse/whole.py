@@ -282,7 +282,6 @@ def _self_train_rows(path: Path = V2_TRAIN) -> list[dict]:
     """:func:`self_train_input`'s rows."""
     import hashlib
 
-
     dev = _dev_sentences(V0_TRAIN, path)
     kept = {(p.premises, p.conclusion) for p in folio_v2_problems(BuildReport(), path, dev)}
     rows = [r for r in _rows(path) if _leak(r.get("story_id"), r.get("premises") or (), dev) is None
